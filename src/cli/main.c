@@ -1,0 +1,52 @@
+/* gpumatch: dispatch to one verb. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} verb;
+
+static const verb verbs[] = {
+    {"check", gm_cli_check, "check requirements against nodes, with reasons"},
+    {"inspect", gm_cli_inspect, "derive requirements from binaries, directories, images"},
+    {"probe", gm_cli_probe, "discover this node's driver and GPUs"},
+    {"plan", gm_cli_plan, "place a queue of requests on an inventory of nodes"},
+    {"export", gm_cli_export, "write node facts or requirements for k8s/Slurm/HTCondor/Arvados"},
+    {"launch", gm_cli_launch, "start a GPU container with the right driver plumbing"},
+    {"driver-files", gm_cli_driver_files, "list the driver files a container needs"},
+    {"cdi", gm_cli_cdi, "generate a Container Device Interface spec"},
+    {"preflight", gm_cli_preflight, "check a node for states that break GPU containers"},
+    {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: gpumatch VERB [options]   (gpumatch VERB --help for details)\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(f, "  %-13s %s\n", verbs[i].name, verbs[i].help);
+    fprintf(f, "\nexit codes: 0 yes/success, 1 no (nothing fits, a check failed),\n"
+               "            2 bad usage or input, 3 environment lacks something (no driver)\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return GM_EXIT_INPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return GM_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("gpumatch 0.1.0\n");
+        return GM_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (!strcmp(argv[1], verbs[i].name))
+            return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "gpumatch: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return GM_EXIT_INPUT;
+}

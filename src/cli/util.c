@@ -1,0 +1,45 @@
+/* Shared CLI plumbing: error printing, exit codes, output files. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "internal.h"
+
+void gm_cli_errorf(const char *verb, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "gpumatch %s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void gm_cli_error(const char *verb, const gm_error *err) {
+    gm_cli_errorf(verb, "%s", err->msg[0] ? err->msg : gm_status_name(err->code));
+}
+
+int gm_cli_exit_for(int status) {
+    switch (status) {
+    case GM_OK: return GM_EXIT_OK;
+    case GM_ENOTFOUND:
+    case GM_EBACKEND:
+    case GM_EUNSUPPORTED: return GM_EXIT_ENV;
+    default: return GM_EXIT_INPUT;
+    }
+}
+
+int gm_cli_output(const char *verb, const char *path, const char *text) {
+    gm_error err = {0};
+    if (!path || !strcmp(path, "-")) {
+        if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
+            gm_cli_errorf(verb, "cannot write to standard output");
+            return GM_EXIT_INPUT;
+        }
+        return GM_EXIT_OK;
+    }
+    if (gm_write_file_atomic(path, text, strlen(text), &err) < 0) {
+        gm_cli_error(verb, &err);
+        return GM_EXIT_INPUT;
+    }
+    return GM_EXIT_OK;
+}
