@@ -1,0 +1,86 @@
+/* plan: place a queue of requests on an inventory of fixed nodes and cloud
+ * instance types. Each node and request is compiled once into a compact form so
+ * that one (request, node) check is a handful of integer comparisons; the
+ * compiled check agrees with gm_match (tests/plan verifies it on random cases).
+ *
+ * Order: requests are placed greedily by priority (higher first), ties in input
+ * order. Each request goes to the first fixed node (inventory order) that has
+ * enough free compatible devices; otherwise to the cheapest instance type that
+ * fits and has an instance left (ties: inventory order); otherwise it is
+ * unschedulable, with gm_match's reasons for every node kind. */
+#ifndef GPUMATCH_PLAN_H
+#define GPUMATCH_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "gpumatch/common.h"
+#include "gpumatch/error.h"
+#include "gpumatch/node.h"
+#include "gpumatch/require.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    GM_PLACE_NODE = 1,          /* concrete devices on a fixed node */
+    GM_PLACE_INSTANCE_TYPE = 2, /* a new instance of this type */
+    GM_PLACE_UNSCHEDULABLE = 3
+} gm_place_kind;
+
+typedef struct {
+    size_t device; /* index into node->devices */
+    long mig;      /* index into that device's mig[], or -1 for the whole GPU */
+} gm_plan_unit;
+
+typedef struct {
+    size_t request;      /* index into the queue */
+    gm_place_kind kind;
+    size_t node;         /* index into the inventory (node or instance type) */
+    long copy;           /* which of a fixed node's `count` identical machines, 0-based */
+    gm_plan_unit *units; /* GM_PLACE_NODE: the devices assigned */
+    size_t n_units;
+    gm_strlist reasons;  /* GM_PLACE_UNSCHEDULABLE: one line per node kind */
+} gm_plan_entry;
+
+typedef struct {
+    gm_plan_entry *entries; /* one per request, in queue (input) order */
+    size_t n;
+    size_t n_on_nodes, n_on_types, n_unschedulable;
+    uint64_t checks;        /* compiled (request, node kind) checks performed */
+} gm_plan;
+
+typedef struct {
+    bool no_reasons; /* skip gm_match for unschedulable requests (benchmarks) */
+} gm_plan_options;
+
+int gm_plan_run(const gm_node_list *inventory, const gm_requirement_list *queue,
+                const gm_plan_options *opt, gm_plan *out, gm_error *err);
+void gm_plan_free(gm_plan *p);
+
+/* Reports. Both name nodes as "HOST" or "HOST#COPY" for count > 1. */
+char *gm_plan_to_json(const gm_node_list *inventory, const gm_requirement_list *queue,
+                      const gm_plan *p, gm_error *err);
+char *gm_plan_to_text(const gm_node_list *inventory, const gm_requirement_list *queue,
+                      const gm_plan *p, gm_error *err);
+
+/* ---- compiled forms, exposed for tests and the benchmark ---- */
+typedef struct gm_plan_inventory gm_plan_inventory;
+typedef struct gm_plan_creq gm_plan_creq;
+
+int gm_plan_inventory_compile(const gm_node_list *inventory, gm_plan_inventory **out,
+                              gm_error *err);
+void gm_plan_inventory_free(gm_plan_inventory *inv);
+/* A compiled request refers to inv's interned tables; free it before inv. */
+int gm_plan_request_compile(gm_plan_inventory *inv, const gm_requirement *r, gm_plan_creq **out,
+                            gm_error *err);
+void gm_plan_request_free(gm_plan_creq *c);
+/* Does node `node` (inventory index) satisfy the request, all devices free?
+ * Same answer as gm_match(&inventory->nodes[node], r).ok. */
+bool gm_plan_check(const gm_plan_inventory *inv, const gm_plan_creq *c, size_t node);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

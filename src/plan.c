@@ -1,0 +1,740 @@
+/* gpumatch plan: greedy placement over compiled nodes and requests.
+ *
+ * Compiled node: driver and CUDA-the-driver-supports as integers, and its
+ * schedulable units grouped by identical kind (interned CC index, memory,
+ * "nvreq key" = driver + CC + brand, which is all NVIDIA_REQUIRE_* can see).
+ * Compiled request: node thresholds, a per-CC table of the CUDA version needed
+ * (from cubin/PTX/CC limits), memory, count, and a per-nvreq-key verdict table
+ * computed once per distinct NVIDIA_REQUIRE_* set with the core evaluator.
+ * One check = 4 comparisons + per group 3 comparisons and an add. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/export_internal.h"
+#include "gpumatch/match.h"
+#include "gpumatch/nvreq.h"
+#include "gpumatch/plan.h"
+#include "internal.h"
+
+typedef struct {
+    int32_t cc;    /* index into inv->ccs */
+    int32_t mem;   /* MiB, -1 unknown */
+    int32_t nvkey; /* index into inv->nvkeys */
+    int32_t count;
+} cgroup;
+
+typedef struct {
+    size_t device;
+    long mig;
+    uint32_t group; /* group index relative to the node's g0 */
+} cunit;
+
+typedef struct {
+    int32_t drv, cuda;
+    uint32_t g0, ng;
+    uint32_t u0, nu;
+} cnode;
+
+typedef struct {
+    size_t node, dev; /* a representative for gm_nvreq_eval */
+} nvkey_rep;
+
+typedef struct {
+    char *key;
+    uint8_t *ok; /* per nvkey */
+} nvset;
+
+/* String -> index interning (open addressing). */
+typedef struct {
+    char **keys;
+    uint32_t *vals;
+    size_t cap, n;
+} strmap;
+
+struct gm_plan_inventory {
+    const gm_node_list *src;
+    cnode *nodes;
+    size_t n;
+    cgroup *groups;
+    size_t ngroups, capgroups;
+    cunit *units;
+    size_t nunits, capunits;
+    gm_cc *ccs;
+    size_t nccs, capccs;
+    nvkey_rep *nvkeys;
+    size_t nnvkeys, capnvkeys;
+    strmap nvkey_map;
+    nvset *nvsets;
+    size_t nnvsets, capnvsets;
+    strmap nvset_map;
+};
+
+struct gm_plan_creq {
+    int32_t min_drv, min_cuda, rt_drv, rt_cuda, min_mem, count;
+    int32_t *need;       /* per inv->ccs */
+    const uint8_t *nvok; /* per nvkey; NULL = no NVIDIA_REQUIRE_* condition */
+};
+
+static uint64_t hash_str(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Returns the index for key, inserting `next` if absent (*added set). -1 OOM. */
+static long strmap_get(strmap *m, const char *key, uint32_t next, bool *added) {
+    if (added) *added = false;
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        char **nk = calloc(ncap, sizeof *nk);
+        uint32_t *nv = calloc(ncap, sizeof *nv);
+        if (!nk || !nv) { free(nk); free(nv); return -1; }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i]) continue;
+            size_t j = hash_str(m->keys[i]) & (ncap - 1);
+            while (nk[j]) j = (j + 1) & (ncap - 1);
+            nk[j] = m->keys[i];
+            nv[j] = m->vals[i];
+        }
+        free(m->keys);
+        free(m->vals);
+        m->keys = nk;
+        m->vals = nv;
+        m->cap = ncap;
+    }
+    size_t j = hash_str(key) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strcmp(m->keys[j], key) == 0) return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    char *k = gm_strdup(key);
+    if (!k) return -1;
+    m->keys[j] = k;
+    m->vals[j] = next;
+    m->n++;
+    if (added) *added = true;
+    return next;
+}
+
+static void strmap_free(strmap *m) {
+    for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static long intern_cc(gm_plan_inventory *inv, const gm_cc *cc) {
+    for (size_t i = 0; i < inv->nccs; i++)
+        if (inv->ccs[i].major == cc->major && inv->ccs[i].minor == cc->minor) return (long)i;
+    if (gm_grow((void **)&inv->ccs, &inv->capccs, inv->nccs + 1, sizeof *inv->ccs)) return -1;
+    inv->ccs[inv->nccs] = *cc;
+    return (long)inv->nccs++;
+}
+
+/* The units gm_match schedules: each MIG instance of a GPU in MIG mode, else
+ * the whole GPU. */
+static bool dev_is_mig(const gm_device *d) { return d->mig_mode == GM_MIG_ENABLED && d->n_mig > 0; }
+
+static int add_unit_group(gm_plan_inventory *inv, const gm_node *n, size_t ni, size_t di,
+                          long mig, cnode *cn) {
+    const gm_device *d = &n->devices[di];
+    long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
+    long cc = intern_cc(inv, &d->cc);
+    if (cc < 0) return GM_ENOMEM;
+    char key[256], vb[GM_VERSION_STR_MAX];
+    snprintf(key, sizeof key, "%s|%d|%d.%d|%s",
+             gm_driver_version_is_set(&n->driver) ? gm_driver_version_str(&n->driver, vb) : "-",
+             (int)cn->cuda, d->cc.major, d->cc.minor, d->brand ? d->brand : "");
+    bool added;
+    long nk = strmap_get(&inv->nvkey_map, key, (uint32_t)inv->nnvkeys, &added);
+    if (nk < 0) return GM_ENOMEM;
+    if (added) {
+        if (gm_grow((void **)&inv->nvkeys, &inv->capnvkeys, inv->nnvkeys + 1, sizeof *inv->nvkeys))
+            return GM_ENOMEM;
+        inv->nvkeys[inv->nnvkeys++] = (nvkey_rep){ni, di};
+    }
+    int32_t m32 = mem < 0 ? -1 : (mem > INT32_MAX - 1 ? INT32_MAX - 1 : (int32_t)mem);
+    uint32_t g;
+    for (g = 0; g < cn->ng; g++) {
+        cgroup *x = &inv->groups[cn->g0 + g];
+        if (x->cc == cc && x->mem == m32 && x->nvkey == nk) break;
+    }
+    if (g == cn->ng) {
+        if (gm_grow((void **)&inv->groups, &inv->capgroups, inv->ngroups + 1, sizeof *inv->groups))
+            return GM_ENOMEM;
+        inv->groups[inv->ngroups++] = (cgroup){(int32_t)cc, m32, (int32_t)nk, 0};
+        cn->ng++;
+    }
+    inv->groups[cn->g0 + g].count++;
+    if (gm_grow((void **)&inv->units, &inv->capunits, inv->nunits + 1, sizeof *inv->units))
+        return GM_ENOMEM;
+    inv->units[inv->nunits++] = (cunit){di, mig, g};
+    cn->nu++;
+    return 0;
+}
+
+int gm_plan_inventory_compile(const gm_node_list *list, gm_plan_inventory **out, gm_error *err) {
+    gm_plan_inventory *inv = calloc(1, sizeof *inv);
+    if (!inv) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    inv->src = list;
+    inv->n = list->n;
+    inv->nodes = gm_xcalloc(list->n ? list->n : 1, sizeof *inv->nodes);
+    if (!inv->nodes) goto oom;
+    for (size_t i = 0; i < list->n; i++) {
+        const gm_node *n = &list->nodes[i];
+        cnode *cn = &inv->nodes[i];
+        cn->drv = gm_drv_int(&n->driver);
+        cn->cuda = gm_node_cuda_int(n);
+        cn->g0 = (uint32_t)inv->ngroups;
+        cn->u0 = (uint32_t)inv->nunits;
+        for (size_t d = 0; d < n->n_devices; d++) {
+            const gm_device *dev = &n->devices[d];
+            if (dev_is_mig(dev)) {
+                for (size_t m = 0; m < dev->n_mig; m++)
+                    if (add_unit_group(inv, n, i, d, (long)m, cn)) goto oom;
+            } else if (add_unit_group(inv, n, i, d, -1, cn)) {
+                goto oom;
+            }
+        }
+    }
+    *out = inv;
+    return 0;
+oom:
+    gm_plan_inventory_free(inv);
+    return gm_error_set(err, GM_ENOMEM, "out of memory compiling the inventory");
+}
+
+void gm_plan_inventory_free(gm_plan_inventory *inv) {
+    if (!inv) return;
+    free(inv->nodes);
+    free(inv->groups);
+    free(inv->units);
+    free(inv->ccs);
+    free(inv->nvkeys);
+    strmap_free(&inv->nvkey_map);
+    strmap_free(&inv->nvset_map);
+    for (size_t i = 0; i < inv->nnvsets; i++) {
+        free(inv->nvsets[i].key);
+        free(inv->nvsets[i].ok);
+    }
+    free(inv->nvsets);
+    free(inv);
+}
+
+/* Evaluates a distinct NVIDIA_REQUIRE_* set once per nvreq key. */
+static int nvset_for(gm_plan_inventory *inv, const gm_requirement *r, const uint8_t **out,
+                     gm_error *err) {
+    *out = NULL;
+    if (r->nvidia_disable_require || r->nvidia_require.n == 0) return 0;
+    gm_buf b = {0};
+    for (size_t i = 0; i < r->nvidia_require.n; i++) gm_buf_printf(&b, "%s\n", r->nvidia_require.items[i]);
+    char *key = gm_buf_finish(&b, err);
+    if (!key) return GM_ENOMEM;
+    bool added;
+    long s = strmap_get(&inv->nvset_map, key, (uint32_t)inv->nnvsets, &added);
+    if (s < 0) { free(key); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+    if (!added) { free(key); *out = inv->nvsets[s].ok; return 0; }
+    if (gm_grow((void **)&inv->nvsets, &inv->capnvsets, inv->nnvsets + 1, sizeof *inv->nvsets)) {
+        free(key);
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
+    nvset *ns = &inv->nvsets[inv->nnvsets++];
+    ns->key = key;
+    ns->ok = calloc(inv->nnvkeys ? inv->nnvkeys : 1, 1);
+    if (!ns->ok) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t k = 0; k < inv->nnvkeys; k++) {
+        const gm_node *n = &inv->src->nodes[inv->nvkeys[k].node];
+        const gm_device *d = &n->devices[inv->nvkeys[k].dev];
+        bool all = true;
+        for (size_t i = 0; i < r->nvidia_require.n && all; i++) {
+            bool ok = false;
+            int rc = gm_nvreq_eval(r->nvidia_require.items[i], n, d, &ok, NULL, err);
+            if (rc) return rc;
+            all = ok;
+        }
+        ns->ok[k] = all;
+    }
+    *out = ns->ok;
+    return 0;
+}
+
+int gm_plan_request_compile(gm_plan_inventory *inv, const gm_requirement *r, gm_plan_creq **out,
+                            gm_error *err) {
+    gm_plan_creq *c = calloc(1, sizeof *c);
+    if (!c) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    c->need = calloc(inv->nccs ? inv->nccs : 1, sizeof *c->need);
+    if (!c->need) { free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+    gm_req_node_need nn;
+    gm_req_node_thresholds(r, &nn);
+    c->min_drv = nn.min_drv;
+    c->min_cuda = nn.min_cuda;
+    c->rt_drv = nn.rt_drv;
+    c->rt_cuda = nn.rt_cuda;
+    c->min_mem = r->min_memory_mib > 0
+                     ? (r->min_memory_mib > INT32_MAX ? INT32_MAX : (int32_t)r->min_memory_mib)
+                     : GM_NEED_NONE;
+    c->count = r->device_count > INT32_MAX ? INT32_MAX : (int32_t)r->device_count;
+    for (size_t i = 0; i < inv->nccs; i++) c->need[i] = gm_req_cc_need(r, &inv->ccs[i]);
+    int rc = nvset_for(inv, r, &c->nvok, err);
+    if (rc) { gm_plan_request_free(c); return rc; }
+    *out = c;
+    return 0;
+}
+
+void gm_plan_request_free(gm_plan_creq *c) {
+    if (!c) return;
+    free(c->need);
+    free(c);
+}
+
+static inline bool node_level_ok(const gm_plan_creq *c, const cnode *n) {
+    return n->drv >= c->min_drv && n->cuda >= c->min_cuda &&
+           (n->drv >= c->rt_drv || n->cuda >= c->rt_cuda);
+}
+
+static inline bool group_ok(const gm_plan_creq *c, const cnode *n, const cgroup *g) {
+    return g->mem >= c->min_mem && c->need[g->cc] <= n->cuda && (!c->nvok || c->nvok[g->nvkey]);
+}
+
+bool gm_plan_check(const gm_plan_inventory *inv, const gm_plan_creq *c, size_t node) {
+    const cnode *n = &inv->nodes[node];
+    if (!node_level_ok(c, n)) return false;
+    int64_t have = 0;
+    const cgroup *g = inv->groups + n->g0;
+    for (uint32_t i = 0; i < n->ng; i++)
+        if (group_ok(c, n, &g[i])) have += g[i].count;
+    return have >= c->count;
+}
+
+/* ------------------------------------------------------------------ plan */
+
+/* A node kind: fixed nodes with the same compiled form, or one instance type. */
+typedef struct {
+    size_t rep;      /* representative inventory index */
+    size_t *members; /* fixed: (node index, copy) pairs flattened as node*2, copy*2+1 */
+    size_t nmembers, capmembers;
+    int32_t *free;   /* fixed: per member per group */
+    uint8_t *booked; /* fixed: per member per unit */
+    int64_t *gfree;  /* fixed: per group, summed over members */
+    struct { uint64_t mask; int32_t need; size_t pos; } *cursors;
+    size_t ncursors, capcursors;
+    long left;       /* instance type: instances left */
+} nkind;
+
+typedef struct {
+    const gm_node_list *inv;
+    gm_plan_inventory *ci;
+    nkind *fixed;
+    size_t nfixed, capfixed;
+    nkind *types;
+    size_t ntypes;
+} planner;
+
+static char *node_class_key(const gm_plan_inventory *ci, size_t i) {
+    const cnode *n = &ci->nodes[i];
+    gm_buf b = {0};
+    gm_buf_printf(&b, "%d|%d", (int)n->drv, (int)n->cuda);
+    for (uint32_t g = 0; g < n->ng; g++) {
+        const cgroup *x = &ci->groups[n->g0 + g];
+        gm_buf_printf(&b, "|%d,%d,%d,%d", (int)x->cc, (int)x->mem, (int)x->nvkey, (int)x->count);
+    }
+    /* unit order matters for which devices are assigned */
+    for (uint32_t u = 0; u < n->nu; u++) gm_buf_printf(&b, ";%u", ci->units[n->u0 + u].group);
+    return gm_buf_finish(&b, NULL);
+}
+
+static int type_cmp_price(const gm_node_list *l, size_t a, size_t b) {
+    double pa = l->nodes[a].price, pb = l->nodes[b].price;
+    bool ua = pa < 0, ub = pb < 0; /* unknown price sorts last */
+    if (ua != ub) return ua ? 1 : -1;
+    if (!ua && pa != pb) return pa < pb ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static const gm_node_list *g_sort_list;
+static int type_qsort(const void *x, const void *y) {
+    return type_cmp_price(g_sort_list, ((const nkind *)x)->rep, ((const nkind *)y)->rep);
+}
+
+static const gm_requirement_list *g_sort_queue;
+static int req_qsort(const void *x, const void *y) {
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    int pa = g_sort_queue->items[a].priority, pb = g_sort_queue->items[b].priority;
+    if (pa != pb) return pa > pb ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static int planner_build(planner *p, gm_error *err) {
+    const gm_node_list *l = p->inv;
+    strmap classes = {0};
+    size_t ntypes = 0;
+    for (size_t i = 0; i < l->n; i++) ntypes += l->nodes[i].instance_type != NULL;
+    p->types = gm_xcalloc(ntypes ? ntypes : 1, sizeof *p->types);
+    if (!p->types) goto oom;
+    for (size_t i = 0; i < l->n; i++) {
+        const gm_node *n = &l->nodes[i];
+        if (n->instance_type) {
+            p->types[p->ntypes].rep = i;
+            p->types[p->ntypes++].left = n->count;
+            continue;
+        }
+        char *key = node_class_key(p->ci, i);
+        if (!key) goto oom;
+        bool added;
+        long k = strmap_get(&classes, key, (uint32_t)p->nfixed, &added);
+        free(key);
+        if (k < 0) goto oom;
+        if (added) {
+            if (gm_grow((void **)&p->fixed, &p->capfixed, p->nfixed + 1, sizeof *p->fixed)) goto oom;
+            memset(&p->fixed[p->nfixed], 0, sizeof *p->fixed);
+            p->fixed[p->nfixed++].rep = i;
+        }
+        nkind *c = &p->fixed[k];
+        for (long cp = 0; cp < (n->count > 0 ? n->count : 1); cp++) {
+            if (gm_grow((void **)&c->members, &c->capmembers, 2 * c->nmembers + 2, sizeof(size_t)))
+                goto oom;
+            c->members[2 * c->nmembers] = i;
+            c->members[2 * c->nmembers + 1] = (size_t)cp;
+            c->nmembers++;
+        }
+    }
+    for (size_t k = 0; k < p->nfixed; k++) {
+        nkind *c = &p->fixed[k];
+        const cnode *rn = &p->ci->nodes[c->rep];
+        c->free = gm_xcalloc(c->nmembers * rn->ng + 1, sizeof *c->free);
+        c->booked = gm_xcalloc(c->nmembers * rn->nu + 1, 1);
+        c->gfree = gm_xcalloc(rn->ng + 1, sizeof *c->gfree);
+        if (!c->free || !c->booked || !c->gfree) goto oom;
+        for (size_t m = 0; m < c->nmembers; m++)
+            for (uint32_t g = 0; g < rn->ng; g++) {
+                c->free[m * rn->ng + g] = p->ci->groups[rn->g0 + g].count;
+                c->gfree[g] += p->ci->groups[rn->g0 + g].count;
+            }
+    }
+    g_sort_list = l;
+    qsort(p->types, p->ntypes, sizeof *p->types, type_qsort);
+    strmap_free(&classes);
+    return 0;
+oom:
+    strmap_free(&classes);
+    return gm_error_set(err, GM_ENOMEM, "out of memory planning");
+}
+
+static void planner_free(planner *p) {
+    for (size_t k = 0; k < p->nfixed; k++) {
+        free(p->fixed[k].members);
+        free(p->fixed[k].free);
+        free(p->fixed[k].booked);
+        free(p->fixed[k].gfree);
+        free(p->fixed[k].cursors);
+    }
+    free(p->fixed);
+    free(p->types);
+}
+
+/* First member at or after the (mask, need) cursor with enough free units.
+ * Free counts only fall, so members skipped once never fit that pair again. */
+static long find_member(nkind *c, const cnode *rn, const uint8_t *gok, int32_t need) {
+    size_t *pos = NULL, scratch = 0;
+    if (rn->ng <= 64) {
+        uint64_t mask = 0;
+        for (uint32_t g = 0; g < rn->ng; g++) mask |= (uint64_t)gok[g] << g;
+        for (size_t i = 0; i < c->ncursors; i++)
+            if (c->cursors[i].mask == mask && c->cursors[i].need == need) pos = &c->cursors[i].pos;
+        if (!pos && !gm_grow((void **)&c->cursors, &c->capcursors, c->ncursors + 1,
+                             sizeof *c->cursors)) {
+            c->cursors[c->ncursors].mask = mask;
+            c->cursors[c->ncursors].need = need;
+            c->cursors[c->ncursors].pos = 0;
+            pos = &c->cursors[c->ncursors++].pos;
+        }
+    }
+    if (!pos) pos = &scratch;
+    for (; *pos < c->nmembers; (*pos)++) {
+        int64_t have = 0;
+        for (uint32_t g = 0; g < rn->ng; g++)
+            if (gok[g]) have += c->free[*pos * rn->ng + g];
+        if (have >= need) return (long)*pos;
+    }
+    return -1;
+}
+
+static void dedupe_add(gm_strlist *l, const char *s) {
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i], s) == 0) return;
+    gm_strlist_add(l, s);
+}
+
+/* One line for a node kind: gm_match's node reasons, then unit reasons. */
+static int kind_reason(const planner *p, const nkind *c, bool is_type, const gm_requirement *r,
+                       bool static_ok, gm_strlist *out, gm_error *err) {
+    const gm_node *n = &p->inv->nodes[c->rep];
+    gm_buf b = {0};
+    if (is_type)
+        gm_buf_printf(&b, "instance type %s: ", n->instance_type);
+    else if (c->nmembers > 1)
+        gm_buf_printf(&b, "node %s (and %zu like it): ", n->hostname ? n->hostname : "?",
+                      c->nmembers - 1);
+    else
+        gm_buf_printf(&b, "node %s: ", n->hostname ? n->hostname : "?");
+    if (static_ok) {
+        if (is_type)
+            gm_buf_printf(&b, "fits, but all %ld instances are taken by earlier requests", n->count);
+        else
+            gm_buf_printf(&b, "fits, but its compatible devices are assigned to earlier requests");
+    } else {
+        gm_verdict v;
+        memset(&v, 0, sizeof v);
+        int rc = gm_match(n, r, &v, err);
+        if (rc) { free(gm_buf_finish(&b, NULL)); return rc; }
+        gm_strlist parts = {0};
+        for (size_t i = 0; i < v.reasons.n; i++) dedupe_add(&parts, v.reasons.items[i]);
+        for (size_t u = 0; u < v.n_units; u++)
+            for (size_t i = 0; i < v.units[u].reasons.n; i++) {
+                char lab[64], *s;
+                gm_unit_label(&v, &v.units[u], lab, sizeof lab);
+                s = gm_asprintf("GPU %s: %s", lab, v.units[u].reasons.items[i]);
+                if (s) dedupe_add(&parts, s);
+                free(s);
+            }
+        if (parts.n == 0) gm_buf_printf(&b, "does not fit");
+        for (size_t i = 0; i < parts.n; i++) gm_buf_printf(&b, "%s%s", i ? "; " : "", parts.items[i]);
+        gm_strlist_free(&parts);
+        gm_verdict_free(&v);
+    }
+    char *s = gm_buf_finish(&b, err);
+    if (!s) return GM_ENOMEM;
+    int rc = gm_strlist_add(out, s);
+    free(s);
+    return rc ? gm_error_set(err, GM_ENOMEM, "out of memory") : 0;
+}
+
+static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm_requirement *r,
+                     gm_plan_entry *e, uint64_t *checks, gm_error *err) {
+    gm_plan_creq *c;
+    int rc = gm_plan_request_compile(p->ci, r, &c, err);
+    if (rc) return rc;
+    e->request = ri;
+    e->kind = GM_PLACE_UNSCHEDULABLE;
+    for (size_t k = 0; k < p->nfixed && e->kind == GM_PLACE_UNSCHEDULABLE; k++) {
+        nkind *kd = &p->fixed[k];
+        const cnode *rn = &p->ci->nodes[kd->rep];
+        (*checks)++;
+        if (!gm_plan_check(p->ci, c, kd->rep)) continue;
+        uint8_t gbuf[64], *gok = rn->ng <= 64 ? gbuf : malloc(rn->ng);
+        if (!gok) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+        int64_t total = 0;
+        for (uint32_t g = 0; g < rn->ng; g++) {
+            gok[g] = group_ok(c, rn, &p->ci->groups[rn->g0 + g]);
+            if (gok[g]) total += kd->gfree[g];
+        }
+        long m = total >= c->count ? find_member(kd, rn, gok, c->count) : -1;
+        if (m >= 0) {
+            e->kind = GM_PLACE_NODE;
+            e->node = kd->members[2 * m];
+            e->copy = (long)kd->members[2 * m + 1];
+            e->units = gm_xcalloc(c->count ? (size_t)c->count : 1, sizeof *e->units);
+        }
+        for (uint32_t u = 0; m >= 0 && e->units && u < rn->nu && e->n_units < (size_t)c->count; u++) {
+            const cunit *cu = &p->ci->units[rn->u0 + u];
+            if (!gok[cu->group] || kd->booked[m * rn->nu + u]) continue;
+            kd->booked[m * rn->nu + u] = 1;
+            kd->free[m * rn->ng + cu->group]--;
+            kd->gfree[cu->group]--;
+            e->units[e->n_units++] = (gm_plan_unit){cu->device, cu->mig};
+        }
+        if (gok != gbuf) free(gok);
+        if (m >= 0 && !e->units) {
+            gm_plan_request_free(c);
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t t = 0; t < p->ntypes && e->kind == GM_PLACE_UNSCHEDULABLE; t++) {
+        (*checks)++;
+        if (p->types[t].left > 0 && gm_plan_check(p->ci, c, p->types[t].rep)) {
+            p->types[t].left--;
+            e->kind = GM_PLACE_INSTANCE_TYPE;
+            e->node = p->types[t].rep;
+        }
+    }
+    if (e->kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons) {
+        for (size_t k = 0; k < p->nfixed && !rc; k++)
+            rc = kind_reason(p, &p->fixed[k], false, r, gm_plan_check(p->ci, c, p->fixed[k].rep),
+                             &e->reasons, err);
+        for (size_t t = 0; t < p->ntypes && !rc; t++)
+            rc = kind_reason(p, &p->types[t], true, r, gm_plan_check(p->ci, c, p->types[t].rep),
+                             &e->reasons, err);
+        if (!rc && p->nfixed + p->ntypes == 0) {
+            if (gm_strlist_add(&e->reasons, "the inventory has no nodes"))
+                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
+    }
+    gm_plan_request_free(c);
+    return rc;
+}
+
+int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan_options *opt,
+                gm_plan *out, gm_error *err) {
+    static const gm_plan_options defaults = {0};
+    if (!opt) opt = &defaults;
+    memset(out, 0, sizeof *out);
+    planner p = {.inv = inv};
+    int rc = gm_plan_inventory_compile(inv, &p.ci, err);
+    if (rc) return rc;
+    size_t *order = gm_xcalloc(q->n ? q->n : 1, sizeof *order);
+    out->entries = gm_xcalloc(q->n ? q->n : 1, sizeof *out->entries);
+    if (!order || !out->entries) { rc = gm_error_set(err, GM_ENOMEM, "out of memory"); goto done; }
+    out->n = q->n;
+    rc = planner_build(&p, err);
+    if (rc) goto done;
+    for (size_t i = 0; i < q->n; i++) order[i] = i;
+    g_sort_queue = q;
+    qsort(order, q->n, sizeof *order, req_qsort);
+    for (size_t i = 0; i < q->n && !rc; i++) {
+        size_t ri = order[i];
+        rc = place_one(&p, opt, ri, &q->items[ri], &out->entries[ri], &out->checks, err);
+        if (rc) break;
+        switch (out->entries[ri].kind) {
+        case GM_PLACE_NODE: out->n_on_nodes++; break;
+        case GM_PLACE_INSTANCE_TYPE: out->n_on_types++; break;
+        default: out->n_unschedulable++; break;
+        }
+    }
+done:
+    free(order);
+    planner_free(&p);
+    gm_plan_inventory_free(p.ci);
+    if (rc) gm_plan_free(out);
+    return rc;
+}
+
+void gm_plan_free(gm_plan *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->entries[i].units);
+        gm_strlist_free(&p->entries[i].reasons);
+    }
+    free(p->entries);
+    memset(p, 0, sizeof *p);
+}
+
+/* ------------------------------------------------------------------ reports */
+
+static char *node_name(const gm_node_list *inv, const gm_plan_entry *e) {
+    const gm_node *n = &inv->nodes[e->node];
+    const char *h = n->hostname ? n->hostname : "?";
+    if (n->count > 1) return gm_asprintf("%s#%ld", h, e->copy);
+    return gm_strdup(h);
+}
+
+static char *req_id(const gm_requirement_list *q, size_t i) {
+    if (q->items[i].id) return gm_strdup(q->items[i].id);
+    return gm_asprintf("#%zu", i);
+}
+
+static char *unit_str(const gm_node *n, const gm_plan_unit *u) {
+    if (u->mig >= 0) return gm_asprintf("%d:%ld", n->devices[u->device].index, u->mig);
+    return gm_asprintf("%d", n->devices[u->device].index);
+}
+
+char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
+                      gm_error *err) {
+    json_t *root = json_object(), *arr = json_array(), *sum = json_object();
+    bool oom = !root || !arr || !sum;
+    for (size_t i = 0; i < p->n && !oom; i++) {
+        const gm_plan_entry *e = &p->entries[i];
+        const gm_requirement *r = &q->items[i];
+        json_t *o = json_object();
+        char *id = req_id(q, i);
+        oom |= !o || !id;
+        if (oom) { json_decref(o); free(id); break; }
+        json_object_set_new(o, "id", json_string(id));
+        free(id);
+        json_object_set_new(o, "priority", json_integer(r->priority));
+        const gm_node *n = &inv->nodes[e->node];
+        if (e->kind == GM_PLACE_NODE) {
+            char *nm = node_name(inv, e);
+            json_object_set_new(o, "placement", json_string("node"));
+            json_object_set_new(o, "node", json_string(nm ? nm : "?"));
+            free(nm);
+            json_t *devs = json_array();
+            for (size_t u = 0; u < e->n_units; u++) {
+                const gm_device *d = &n->devices[e->units[u].device];
+                json_t *dj = json_object();
+                json_object_set_new(dj, "index", json_integer(d->index));
+                if (e->units[u].mig >= 0) {
+                    const gm_mig_instance *mi = &d->mig[e->units[u].mig];
+                    json_object_set_new(dj, "mig", json_integer(e->units[u].mig));
+                    if (mi->uuid) json_object_set_new(dj, "uuid", json_string(mi->uuid));
+                } else if (d->uuid) {
+                    json_object_set_new(dj, "uuid", json_string(d->uuid));
+                }
+                json_array_append_new(devs, dj);
+            }
+            json_object_set_new(o, "devices", devs);
+        } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
+            json_object_set_new(o, "placement", json_string("instance_type"));
+            json_object_set_new(o, "instance_type", json_string(n->instance_type));
+            if (n->price >= 0) json_object_set_new(o, "price", json_real(n->price));
+        } else {
+            json_object_set_new(o, "placement", json_string("unschedulable"));
+            json_t *rs = json_array();
+            for (size_t k = 0; k < e->reasons.n; k++)
+                json_array_append_new(rs, json_string(e->reasons.items[k]));
+            json_object_set_new(o, "reasons", rs);
+        }
+        json_array_append_new(arr, o);
+    }
+    if (oom) {
+        json_decref(root); json_decref(arr); json_decref(sum);
+        gm_error_set(err, GM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    json_object_set_new(root, "placements", arr);
+    json_object_set_new(sum, "requests", json_integer((json_int_t)p->n));
+    json_object_set_new(sum, "on_nodes", json_integer((json_int_t)p->n_on_nodes));
+    json_object_set_new(sum, "on_instance_types", json_integer((json_int_t)p->n_on_types));
+    json_object_set_new(sum, "unschedulable", json_integer((json_int_t)p->n_unschedulable));
+    json_object_set_new(root, "summary", sum);
+    char *s = gm_json_dump(root, err);
+    json_decref(root);
+    return s;
+}
+
+char *gm_plan_to_text(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
+                      gm_error *err) {
+    gm_buf b = {0};
+    for (size_t i = 0; i < p->n; i++) {
+        const gm_plan_entry *e = &p->entries[i];
+        const gm_node *n = &inv->nodes[e->node];
+        char *id = req_id(q, i);
+        gm_buf_printf(&b, "%s (priority %d): ", id ? id : "?", q->items[i].priority);
+        free(id);
+        if (e->kind == GM_PLACE_NODE) {
+            char *nm = node_name(inv, e);
+            gm_buf_printf(&b, "node %s, device%s ", nm ? nm : "?", e->n_units == 1 ? "" : "s");
+            free(nm);
+            for (size_t u = 0; u < e->n_units; u++) {
+                char *us = unit_str(n, &e->units[u]);
+                const gm_device *d = &n->devices[e->units[u].device];
+                const char *uuid = e->units[u].mig >= 0 ? d->mig[e->units[u].mig].uuid : d->uuid;
+                gm_buf_printf(&b, "%s%s%s%s%s", u ? ", " : "", us ? us : "?", uuid ? " (" : "",
+                              uuid ? uuid : "", uuid ? ")" : "");
+                free(us);
+            }
+            if (e->n_units == 0) gm_buf_printf(&b, "none");
+            gm_buf_printf(&b, "\n");
+        } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
+            gm_buf_printf(&b, "instance type %s", n->instance_type);
+            if (n->price >= 0) gm_buf_printf(&b, " (price %g)", n->price);
+            gm_buf_printf(&b, "\n");
+        } else {
+            gm_buf_printf(&b, "unschedulable\n");
+            for (size_t k = 0; k < e->reasons.n; k++) gm_buf_printf(&b, "  - %s\n", e->reasons.items[k]);
+        }
+    }
+    gm_buf_printf(&b, "%zu requests: %zu on nodes, %zu on instance types, %zu unschedulable\n", p->n,
+                  p->n_on_nodes, p->n_on_types, p->n_unschedulable);
+    return gm_buf_finish(&b, err);
+}
