@@ -18,7 +18,7 @@
 #include "internal.h"
 
 typedef struct {
-    int32_t cc;    /* index into inv->ccs */
+    int32_t cc;    /* index into inv->ccs; -1: a unit that can never be used */
     int32_t mem;   /* MiB, -1 unknown */
     int32_t nvkey; /* index into inv->nvkeys */
     int32_t count;
@@ -31,7 +31,9 @@ typedef struct {
 } cunit;
 
 typedef struct {
-    int32_t drv, cuda;
+    int64_t drv;
+    int32_t cuda;       /* what the driver supports, probed or derived; -1 unknown */
+    int32_t cuda_probe; /* probed only (the runtime rule's second way); -1 */
     uint32_t g0, ng;
     uint32_t u0, nu;
 } cnode;
@@ -71,7 +73,8 @@ struct gm_plan_inventory {
 };
 
 struct gm_plan_creq {
-    int32_t min_drv, min_cuda, rt_drv, rt_cuda, min_mem, count;
+    int64_t min_drv, rt_drv;
+    int32_t min_cuda, rt_cuda, min_mem, count;
     int32_t *need;       /* per inv->ccs */
     const uint8_t *nvok; /* per nvkey; NULL = no NVIDIA_REQUIRE_* condition */
 };
@@ -142,8 +145,12 @@ static int add_unit_group(gm_plan_inventory *inv, const gm_node *n, size_t ni, s
     long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
     long cc = intern_cc(inv, &d->cc);
     if (cc < 0) return GM_ENOMEM;
+    if (mig == -2) { /* dead unit */
+        cc = -1;
+        mig = -1;
+    }
     char key[256], vb[GM_VERSION_STR_MAX];
-    snprintf(key, sizeof key, "%s|%d|%d.%d|%s",
+    snprintf(key, sizeof key, "%s|%d|%d.%d|%.200s",
              gm_driver_version_is_set(&n->driver) ? gm_driver_version_str(&n->driver, vb) : "-",
              (int)cn->cuda, d->cc.major, d->cc.minor, d->brand ? d->brand : "");
     bool added;
@@ -186,11 +193,19 @@ int gm_plan_inventory_compile(const gm_node_list *list, gm_plan_inventory **out,
         cnode *cn = &inv->nodes[i];
         cn->drv = gm_drv_int(&n->driver);
         cn->cuda = gm_node_cuda_int(n);
+        /* gm_match: with a driver version only a probed CUDA version counts
+         * for the runtime; without one, whatever gm_node_driver_cuda says. */
+        cn->cuda_probe = gm_driver_version_is_set(&n->driver)
+                             ? (n->has_cuda_driver ? gm_cuda_int(&n->cuda_driver) : -1)
+                             : cn->cuda;
         cn->g0 = (uint32_t)inv->ngroups;
         cn->u0 = (uint32_t)inv->nunits;
         for (size_t d = 0; d < n->n_devices; d++) {
             const gm_device *dev = &n->devices[d];
-            if (dev_is_mig(dev)) {
+            if (dev->mig_mode == GM_MIG_ENABLED && dev->n_mig == 0) {
+                /* gm_match: "MIG enabled but no instances" - never usable */
+                if (add_unit_group(inv, n, i, d, -2, cn)) goto oom;
+            } else if (dev_is_mig(dev)) {
                 for (size_t m = 0; m < dev->n_mig; m++)
                     if (add_unit_group(inv, n, i, d, (long)m, cn)) goto oom;
             } else if (add_unit_group(inv, n, i, d, -1, cn)) {
@@ -290,11 +305,11 @@ void gm_plan_request_free(gm_plan_creq *c) {
 
 static inline bool node_level_ok(const gm_plan_creq *c, const cnode *n) {
     return n->drv >= c->min_drv && n->cuda >= c->min_cuda &&
-           (n->drv >= c->rt_drv || n->cuda >= c->rt_cuda);
+           (n->drv >= c->rt_drv || n->cuda_probe >= c->rt_cuda);
 }
 
 static inline bool group_ok(const gm_plan_creq *c, const cnode *n, const cgroup *g) {
-    return g->mem >= c->min_mem && c->need[g->cc] <= n->cuda && (!c->nvok || c->nvok[g->nvkey]);
+    return g->cc >= 0 && g->mem >= c->min_mem && c->need[g->cc] <= n->cuda && (!c->nvok || c->nvok[g->nvkey]);
 }
 
 bool gm_plan_check(const gm_plan_inventory *inv, const gm_plan_creq *c, size_t node) {
@@ -334,7 +349,7 @@ typedef struct {
 static char *node_class_key(const gm_plan_inventory *ci, size_t i) {
     const cnode *n = &ci->nodes[i];
     gm_buf b = {0};
-    gm_buf_printf(&b, "%d|%d", (int)n->drv, (int)n->cuda);
+    gm_buf_printf(&b, "%lld|%d|%d", (long long)n->drv, (int)n->cuda, (int)n->cuda_probe);
     for (uint32_t g = 0; g < n->ng; g++) {
         const cgroup *x = &ci->groups[n->g0 + g];
         gm_buf_printf(&b, "|%d,%d,%d,%d", (int)x->cc, (int)x->mem, (int)x->nvkey, (int)x->count);
@@ -391,7 +406,7 @@ static int planner_build(planner *p, gm_error *err) {
             p->fixed[p->nfixed++].rep = i;
         }
         nkind *c = &p->fixed[k];
-        for (long cp = 0; cp < (n->count > 0 ? n->count : 1); cp++) {
+        for (long cp = 0; cp < n->count; cp++) { /* count 0: none available */
             if (gm_grow((void **)&c->members, &c->capmembers, 2 * c->nmembers + 2, sizeof(size_t)))
                 goto oom;
             c->members[2 * c->nmembers] = i;
@@ -488,16 +503,31 @@ static int kind_reason(const planner *p, const nkind *c, bool is_type, const gm_
         memset(&v, 0, sizeof v);
         int rc = gm_match(n, r, &v, err);
         if (rc) { free(gm_buf_finish(&b, NULL)); return rc; }
-        gm_strlist parts = {0};
+        /* Node reasons, then each distinct unit reason once with its GPUs. */
+        gm_strlist parts = {0}, ureasons = {0}, ulabels = {0};
         for (size_t i = 0; i < v.reasons.n; i++) dedupe_add(&parts, v.reasons.items[i]);
         for (size_t u = 0; u < v.n_units; u++)
             for (size_t i = 0; i < v.units[u].reasons.n; i++) {
-                char lab[64], *s;
+                char lab[64];
+                size_t k;
                 gm_unit_label(&v, &v.units[u], lab, sizeof lab);
-                s = gm_asprintf("GPU %s: %s", lab, v.units[u].reasons.items[i]);
-                if (s) dedupe_add(&parts, s);
-                free(s);
+                for (k = 0; k < ureasons.n; k++)
+                    if (strcmp(ureasons.items[k], v.units[u].reasons.items[i]) == 0) break;
+                if (k == ureasons.n) {
+                    gm_strlist_add(&ureasons, v.units[u].reasons.items[i]);
+                    gm_strlist_add(&ulabels, lab);
+                } else if (k < ulabels.n) {
+                    char *j = gm_asprintf("%s,%s", ulabels.items[k], lab);
+                    if (j) { free(ulabels.items[k]); ulabels.items[k] = j; }
+                }
             }
+        for (size_t k = 0; k < ureasons.n && k < ulabels.n; k++) {
+            char *s2 = gm_asprintf("GPU %s: %s", ulabels.items[k], ureasons.items[k]);
+            if (s2) dedupe_add(&parts, s2);
+            free(s2);
+        }
+        gm_strlist_free(&ureasons);
+        gm_strlist_free(&ulabels);
         if (parts.n == 0) gm_buf_printf(&b, "does not fit");
         for (size_t i = 0; i < parts.n; i++) gm_buf_printf(&b, "%s%s", i ? "; " : "", parts.items[i]);
         gm_strlist_free(&parts);
@@ -517,11 +547,15 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
     if (rc) return rc;
     e->request = ri;
     e->kind = GM_PLACE_UNSCHEDULABLE;
-    for (size_t k = 0; k < p->nfixed && e->kind == GM_PLACE_UNSCHEDULABLE; k++) {
+    /* First fit in inventory order: each kind offers its first machine with
+     * room (cursor scan), the lowest inventory position wins. */
+    long best_k = -1, best_m = -1;
+    for (size_t k = 0; k < p->nfixed; k++) {
         nkind *kd = &p->fixed[k];
         const cnode *rn = &p->ci->nodes[kd->rep];
         (*checks)++;
-        if (!gm_plan_check(p->ci, c, kd->rep)) continue;
+        if (!kd->nmembers || !gm_plan_check(p->ci, c, kd->rep)) continue;
+        if (best_k >= 0 && kd->members[0] > p->fixed[best_k].members[2 * best_m]) continue;
         uint8_t gbuf[64], *gok = rn->ng <= 64 ? gbuf : malloc(rn->ng);
         if (!gok) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
         int64_t total = 0;
@@ -530,24 +564,28 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
             if (gok[g]) total += kd->gfree[g];
         }
         long m = total >= c->count ? find_member(kd, rn, gok, c->count) : -1;
-        if (m >= 0) {
-            e->kind = GM_PLACE_NODE;
-            e->node = kd->members[2 * m];
-            e->copy = (long)kd->members[2 * m + 1];
-            e->units = gm_xcalloc(c->count ? (size_t)c->count : 1, sizeof *e->units);
-        }
-        for (uint32_t u = 0; m >= 0 && e->units && u < rn->nu && e->n_units < (size_t)c->count; u++) {
+        if (gok != gbuf) free(gok);
+        if (m < 0) continue;
+        size_t pos = kd->members[2 * m], bpos = best_k >= 0 ? p->fixed[best_k].members[2 * best_m] : 0;
+        if (best_k < 0 || pos < bpos) { best_k = (long)k; best_m = m; }
+    }
+    if (best_k >= 0) {
+        nkind *kd = &p->fixed[best_k];
+        const cnode *rn = &p->ci->nodes[kd->rep];
+        long m = best_m;
+        e->kind = GM_PLACE_NODE;
+        e->node = kd->members[2 * m];
+        e->copy = (long)kd->members[2 * m + 1];
+        e->units = gm_xcalloc(c->count ? (size_t)c->count : 1, sizeof *e->units);
+        if (!e->units) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+        for (uint32_t u = 0; u < rn->nu && e->n_units < (size_t)c->count; u++) {
             const cunit *cu = &p->ci->units[rn->u0 + u];
-            if (!gok[cu->group] || kd->booked[m * rn->nu + u]) continue;
+            if (kd->booked[m * rn->nu + u] || !group_ok(c, rn, &p->ci->groups[rn->g0 + cu->group]))
+                continue;
             kd->booked[m * rn->nu + u] = 1;
             kd->free[m * rn->ng + cu->group]--;
             kd->gfree[cu->group]--;
             e->units[e->n_units++] = (gm_plan_unit){cu->device, cu->mig};
-        }
-        if (gok != gbuf) free(gok);
-        if (m >= 0 && !e->units) {
-            gm_plan_request_free(c);
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
         }
     }
     for (size_t t = 0; t < p->ntypes && e->kind == GM_PLACE_UNSCHEDULABLE; t++) {

@@ -4,8 +4,9 @@
  * compiled check agrees with gm_match (tests/plan verifies it on random cases).
  *
  * Order: requests are placed greedily by priority (higher first), ties in input
- * order. Each request goes to the first fixed node (inventory order) that has
- * enough free compatible devices; otherwise to the cheapest instance type that
+ * order. Each request goes to the first fixed machine (inventory order; a node
+ * with count N is N machines in a row) that has enough free compatible devices,
+ * taking its first free compatible devices in device order; otherwise to the cheapest instance type that
  * fits and has an instance left (ties: inventory order); otherwise it is
  * unschedulable, with gm_match's reasons for every node kind. */
 #ifndef GPUMATCH_PLAN_H

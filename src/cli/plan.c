@@ -1,7 +1,77 @@
-/* gpumatch plan (not yet implemented). */
+/* gpumatch plan: place a queue of requests on an inventory. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "cli/cli.h"
+#include "gpumatch/plan.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: gpumatch plan --nodes NODES.json --queue QUEUE.json [--json] [-o FILE]\n"
+            "  NODES.json: node documents; with \"instance_type\" (+ \"price\", \"count\") they\n"
+            "              are cloud instance types, otherwise fixed nodes\n"
+            "  QUEUE.json: a list of requirement documents (or {\"requests\": [...]}) with\n"
+            "              optional \"id\" and \"priority\" (higher first, then input order)\n"
+            "exit: 0 every request placed, 1 some unschedulable, 2 bad input\n");
+}
 
 int gm_cli_plan(int argc, char **argv) {
-    gm_cli_errorf("plan", "not implemented yet");
-    return GM_EXIT_INPUT;
+    static const struct option opts[] = {{"nodes", required_argument, 0, 'n'},
+                                         {"queue", required_argument, 0, 'q'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *nodes_path = NULL, *queue_path = NULL, *out_path = NULL;
+    bool as_json = false;
+    gm_node_list nodes = {0};
+    gm_requirement_list queue = {0};
+    gm_plan plan = {0};
+    gm_error err = {0};
+    int c, rc = GM_EXIT_INPUT;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:q:jo:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': nodes_path = optarg; break;
+        case 'q': queue_path = optarg; break;
+        case 'j': as_json = true; break;
+        case 'o': out_path = optarg; break;
+        case 'h': usage(stdout); return GM_EXIT_OK;
+        default: usage(stderr); return GM_EXIT_INPUT;
+        }
+    }
+    if (optind < argc) {
+        gm_cli_errorf("plan", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
+    if (!nodes_path || !queue_path) {
+        gm_cli_errorf("plan", "need --nodes NODES.json and --queue QUEUE.json");
+        return GM_EXIT_INPUT;
+    }
+    if (gm_node_list_load(nodes_path, &nodes, &err) < 0 ||
+        gm_requirement_list_load(queue_path, &queue, &err) < 0) {
+        gm_cli_error("plan", &err);
+        rc = gm_cli_exit_for(err.code);
+        goto out;
+    }
+    if (gm_plan_run(&nodes, &queue, NULL, &plan, &err) < 0) {
+        gm_cli_error("plan", &err);
+        rc = gm_cli_exit_for(err.code);
+        goto out;
+    }
+    char *text = as_json ? gm_plan_to_json(&nodes, &queue, &plan, &err)
+                         : gm_plan_to_text(&nodes, &queue, &plan, &err);
+    if (!text) {
+        gm_cli_error("plan", &err);
+        goto out;
+    }
+    rc = gm_cli_output("plan", out_path, text);
+    free(text);
+    if (rc == GM_EXIT_OK && plan.n_unschedulable) rc = GM_EXIT_NO;
+out:
+    gm_plan_free(&plan);
+    gm_requirement_list_free(&queue);
+    gm_node_list_free(&nodes);
+    return rc;
 }

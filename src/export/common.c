@@ -9,9 +9,9 @@
 #include "export/export_internal.h"
 #include "gpumatch/tables.h"
 
-int32_t gm_drv_int(const gm_driver_version *v) {
+int64_t gm_drv_int(const gm_driver_version *v) {
     if (!gm_driver_version_is_set(v)) return -1;
-    return (int32_t)v->major * 1000000 + (int32_t)v->minor * 1000 + (v->nparts >= 3 ? v->patch : 0);
+    return (int64_t)v->major * 10000000000LL + (int64_t)v->minor * 100000 + v->patch;
 }
 
 int32_t gm_cuda_int(const gm_cuda_version *v) { return v->major * 1000 + v->minor * 10; }
@@ -34,8 +34,8 @@ static int cc_cmp(const gm_cc *a, const gm_cc *b) {
 bool gm_target_runs_on(const gm_target *t, const gm_cc *cc) {
     switch (t->variant) {
     case GM_VARIANT_ARCH: return cc_cmp(&t->cc, cc) == 0;
-    case GM_VARIANT_FAMILY:
-        return gm_cc_family(&t->cc) == gm_cc_family(cc) && cc_cmp(cc, &t->cc) >= 0;
+    case GM_VARIANT_FAMILY: /* as src/rules.c: same family, minor >= */
+        return gm_cc_family(&t->cc) == gm_cc_family(cc) && cc->minor >= t->cc.minor;
     default:
         if (t->kind == GM_KIND_CUBIN) return cc->major == t->cc.major && cc->minor >= t->cc.minor;
         return cc_cmp(cc, &t->cc) >= 0;
@@ -57,9 +57,14 @@ int32_t gm_req_cc_need(const gm_requirement *r, const gm_cc *cc) {
         for (size_t i = 0; i < mod->n_cubin && best != GM_NEED_NONE; i++)
             if (gm_target_runs_on(&mod->cubin[i], cc)) best = GM_NEED_NONE;
         if (best != GM_NEED_NONE && mod->n_ptx) {
+            /* As gm_match: without a stated ISA, the newest the runtime emits. */
+            gm_cuda_version assumed;
+            const gm_cuda_version *isa = mod->has_ptx_isa ? &mod->ptx_isa
+                : r->has_cuda_runtime && gm_cuda_max_ptx(&r->cuda_runtime, &assumed) ? &assumed
+                : NULL;
             int32_t jit = GM_NEED_NONE;
-            if (mod->has_ptx_isa) {
-                const gm_ptx_entry *e = gm_ptx_find(&mod->ptx_isa);
+            if (isa) {
+                const gm_ptx_entry *e = gm_ptx_find(isa);
                 jit = e ? gm_cuda_int(&e->first_cuda) : GM_NEED_NEVER;
             }
             for (size_t i = 0; i < mod->n_ptx; i++)
@@ -72,12 +77,13 @@ int32_t gm_req_cc_need(const gm_requirement *r, const gm_cc *cc) {
 
 void gm_req_node_thresholds(const gm_requirement *r, gm_req_node_need *o) {
     o->min_drv = gm_driver_version_is_set(&r->min_driver) ? gm_drv_int(&r->min_driver)
-                                                          : GM_NEED_NONE;
+                                                          : GM_DRV_NONE;
     o->min_cuda = r->has_min_cuda_driver ? gm_cuda_int(&r->min_cuda_driver) : GM_NEED_NONE;
-    o->rt_drv = o->rt_cuda = GM_NEED_NONE;
+    o->rt_drv = GM_DRV_NONE;
+    o->rt_cuda = GM_NEED_NONE;
     if (r->has_cuda_runtime) {
         o->rt_cuda = gm_cuda_int(&r->cuda_runtime);
-        o->rt_drv = GM_NEED_NEVER;
+        o->rt_drv = GM_DRV_NEVER;
         const gm_toolkit_entry *t = gm_toolkit_find(&r->cuda_runtime);
         if (t) o->rt_drv = gm_drv_int(&t->toolkit_driver);
         const gm_driver_version *mc =

@@ -11,8 +11,11 @@
 #define GM_NEED_NONE INT32_MIN /* no condition */
 #define GM_NEED_NEVER INT32_MAX /* cannot be satisfied */
 
-/* Driver version as one integer: 535.104.05 -> 535104005; unset -> -1. */
-int32_t gm_drv_int(const gm_driver_version *v);
+/* Driver version as one integer (parts are < 100000): 535.104.05 ->
+ * 535*10^10 + 104*10^5 + 5; unset -> -1. */
+int64_t gm_drv_int(const gm_driver_version *v);
+#define GM_DRV_NONE INT64_MIN
+#define GM_DRV_NEVER INT64_MAX
 /* CUDA version as cuDriverGetVersion: 12.2 -> 12020. */
 int32_t gm_cuda_int(const gm_cuda_version *v);
 /* What the node's driver supports as a CUDA integer, -1 unknown. */
@@ -33,10 +36,12 @@ int32_t gm_req_cc_need(const gm_requirement *r, const gm_cc *cc);
 
 /* Node-level thresholds, each "node value >= threshold" (GM_NEED_NONE = none):
  * the driver (min_driver), the CUDA the driver supports (min_cuda_driver), and
- * the runtime rule: drv >= rt_drv || cuda >= rt_cuda. */
+ * the runtime rule: drv >= rt_drv || probed cuda >= rt_cuda (as gm_rule_runtime,
+ * only a probed cuDriverGetVersion counts there, not one derived from the
+ * driver version). */
 typedef struct {
-    int32_t min_drv, min_cuda;
-    int32_t rt_drv, rt_cuda; /* both NONE: no runtime condition */
+    int64_t min_drv, rt_drv; /* GM_DRV_NONE / GM_DRV_NEVER */
+    int32_t min_cuda, rt_cuda;
 } gm_req_node_need;
 void gm_req_node_thresholds(const gm_requirement *r, gm_req_node_need *out);
 
