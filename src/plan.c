@@ -335,6 +335,9 @@ typedef struct {
     struct { uint64_t mask; int32_t need; size_t pos; } *cursors;
     size_t ncursors, capcursors;
     long left;       /* instance type: instances left */
+    int32_t *hist;   /* fixed: hist[f] = members with f free units */
+    int32_t maxfree; /* fixed: most free units on any member */
+    int64_t tfree;   /* fixed: free units over all members */
 } nkind;
 
 typedef struct {
@@ -344,6 +347,25 @@ typedef struct {
     size_t nfixed, capfixed;
     nkind *types;
     size_t ntypes;
+    size_t *open; /* fixed kinds with a free unit, in kind order */
+    size_t nopen;
+    /* reasons: memo of gm_match text per (request shape, kind) */
+    strmap shapes;
+    size_t nshapes;
+    uint64_t *memo_k; /* (shape << 32 | kind) + 1 -> text id; 0 = empty slot */
+    int32_t *memo_v;
+    size_t memo_cap, memo_n;
+    long fixed_full_text, type_full_text, count0_text;
+    /* last reason list per shape, valid while no placement happened since */
+    uint64_t placements;
+    uint64_t *shape_ver; /* placements + 1 when cached, 0 = none */
+    gm_strlist *shape_reasons;
+    size_t cap_sv, cap_sr;
+    strmap texts;     /* reason text -> text id */
+    char **text;
+    size_t ntext, captext;
+    int32_t *text_group; /* per text id: group index while grouping, else -1 */
+    size_t cap_tg;
 } planner;
 
 static char *node_class_key(const gm_plan_inventory *ci, size_t i) {
@@ -426,7 +448,16 @@ static int planner_build(planner *p, gm_error *err) {
                 c->free[m * rn->ng + g] = p->ci->groups[rn->g0 + g].count;
                 c->gfree[g] += p->ci->groups[rn->g0 + g].count;
             }
+        c->hist = gm_xcalloc(rn->nu + 1, sizeof *c->hist);
+        if (!c->hist) goto oom;
+        c->hist[rn->nu] = (int32_t)c->nmembers;
+        c->maxfree = c->nmembers ? (int32_t)rn->nu : -1;
+        c->tfree = (int64_t)c->nmembers * rn->nu;
     }
+    p->open = gm_xcalloc(p->nfixed + 1, sizeof *p->open);
+    if (!p->open) goto oom;
+    for (size_t k = 0; k < p->nfixed; k++)
+        if (p->fixed[k].tfree > 0) p->open[p->nopen++] = k;
     g_sort_list = l;
     qsort(p->types, p->ntypes, sizeof *p->types, type_qsort);
     strmap_free(&classes);
@@ -443,7 +474,19 @@ static void planner_free(planner *p) {
         free(p->fixed[k].booked);
         free(p->fixed[k].gfree);
         free(p->fixed[k].cursors);
+        free(p->fixed[k].hist);
     }
+    free(p->open);
+    strmap_free(&p->shapes);
+    free(p->memo_k);
+    free(p->memo_v);
+    for (size_t i = 0; i < p->nshapes && p->shape_reasons; i++) gm_strlist_free(&p->shape_reasons[i]);
+    free(p->shape_reasons);
+    free(p->shape_ver);
+    strmap_free(&p->texts);
+    for (size_t i = 0; i < p->ntext; i++) free(p->text[i]);
+    free(p->text);
+    free(p->text_group);
     free(p->fixed);
     free(p->types);
 }
@@ -481,63 +524,190 @@ static void dedupe_add(gm_strlist *l, const char *s) {
     gm_strlist_add(l, s);
 }
 
-/* One line for a node kind: gm_match's node reasons, then unit reasons. */
-static int kind_reason(const planner *p, const nkind *c, bool is_type, const gm_requirement *r,
-                       bool static_ok, gm_strlist *out, gm_error *err) {
-    const gm_node *n = &p->inv->nodes[c->rep];
+/* gm_match's reasons for one node kind, without its name: node reasons, then
+ * each distinct unit reason once with the GPUs it applies to. */
+static char *match_text(const gm_node *n, const gm_requirement *r, gm_error *err) {
+    gm_verdict v;
+    memset(&v, 0, sizeof v);
+    if (gm_match(n, r, &v, err)) return NULL;
     gm_buf b = {0};
-    if (is_type)
-        gm_buf_printf(&b, "instance type %s: ", n->instance_type);
-    else if (c->nmembers > 1)
-        gm_buf_printf(&b, "node %s (and %zu like it): ", n->hostname ? n->hostname : "?",
-                      c->nmembers - 1);
-    else
-        gm_buf_printf(&b, "node %s: ", n->hostname ? n->hostname : "?");
-    if (static_ok) {
-        if (is_type)
-            gm_buf_printf(&b, "fits, but all %ld instances are taken by earlier requests", n->count);
-        else
-            gm_buf_printf(&b, "fits, but its compatible devices are assigned to earlier requests");
-    } else {
-        gm_verdict v;
-        memset(&v, 0, sizeof v);
-        int rc = gm_match(n, r, &v, err);
-        if (rc) { free(gm_buf_finish(&b, NULL)); return rc; }
-        /* Node reasons, then each distinct unit reason once with its GPUs. */
-        gm_strlist parts = {0}, ureasons = {0}, ulabels = {0};
-        for (size_t i = 0; i < v.reasons.n; i++) dedupe_add(&parts, v.reasons.items[i]);
-        for (size_t u = 0; u < v.n_units; u++)
-            for (size_t i = 0; i < v.units[u].reasons.n; i++) {
-                char lab[64];
-                size_t k;
-                gm_unit_label(&v, &v.units[u], lab, sizeof lab);
-                for (k = 0; k < ureasons.n; k++)
-                    if (strcmp(ureasons.items[k], v.units[u].reasons.items[i]) == 0) break;
-                if (k == ureasons.n) {
-                    gm_strlist_add(&ureasons, v.units[u].reasons.items[i]);
-                    gm_strlist_add(&ulabels, lab);
-                } else if (k < ulabels.n) {
-                    char *j = gm_asprintf("%s,%s", ulabels.items[k], lab);
-                    if (j) { free(ulabels.items[k]); ulabels.items[k] = j; }
-                }
+    gm_strlist parts = {0}, ureasons = {0}, ulabels = {0};
+    for (size_t i = 0; i < v.reasons.n; i++) dedupe_add(&parts, v.reasons.items[i]);
+    for (size_t u = 0; u < v.n_units; u++)
+        for (size_t i = 0; i < v.units[u].reasons.n; i++) {
+            char lab[64];
+            size_t k;
+            gm_unit_label(&v, &v.units[u], lab, sizeof lab);
+            for (k = 0; k < ureasons.n; k++)
+                if (strcmp(ureasons.items[k], v.units[u].reasons.items[i]) == 0) break;
+            if (k == ureasons.n) {
+                gm_strlist_add(&ureasons, v.units[u].reasons.items[i]);
+                gm_strlist_add(&ulabels, lab);
+            } else if (k < ulabels.n) {
+                char *j = gm_asprintf("%s,%s", ulabels.items[k], lab);
+                if (j) { free(ulabels.items[k]); ulabels.items[k] = j; }
             }
-        for (size_t k = 0; k < ureasons.n && k < ulabels.n; k++) {
-            char *s2 = gm_asprintf("GPU %s: %s", ulabels.items[k], ureasons.items[k]);
-            if (s2) dedupe_add(&parts, s2);
-            free(s2);
         }
-        gm_strlist_free(&ureasons);
-        gm_strlist_free(&ulabels);
-        if (parts.n == 0) gm_buf_printf(&b, "does not fit");
-        for (size_t i = 0; i < parts.n; i++) gm_buf_printf(&b, "%s%s", i ? "; " : "", parts.items[i]);
-        gm_strlist_free(&parts);
-        gm_verdict_free(&v);
+    for (size_t k = 0; k < ureasons.n && k < ulabels.n; k++) {
+        char *s2 = gm_asprintf("GPU %s: %s", ulabels.items[k], ureasons.items[k]);
+        if (s2) dedupe_add(&parts, s2);
+        free(s2);
     }
-    char *s = gm_buf_finish(&b, err);
-    if (!s) return GM_ENOMEM;
-    int rc = gm_strlist_add(out, s);
-    free(s);
-    return rc ? gm_error_set(err, GM_ENOMEM, "out of memory") : 0;
+    if (parts.n == 0) gm_buf_printf(&b, "does not fit");
+    for (size_t i = 0; i < parts.n; i++) gm_buf_printf(&b, "%s%s", i ? "; " : "", parts.items[i]);
+    gm_strlist_free(&ureasons);
+    gm_strlist_free(&ulabels);
+    gm_strlist_free(&parts);
+    gm_verdict_free(&v);
+    return gm_buf_finish(&b, err);
+}
+
+/* Reason texts are interned so that grouping compares integers. */
+static long intern_text(planner *p, char *t, gm_error *err) {
+    bool added;
+    if (!t) return -1;
+    long id = strmap_get(&p->texts, t, (uint32_t)p->ntext, &added);
+    if (id < 0 || (added && (gm_grow((void **)&p->text, &p->captext, p->ntext + 1, sizeof *p->text) ||
+                             gm_grow((void **)&p->text_group, &p->cap_tg, p->ntext + 1,
+                                     sizeof *p->text_group))))
+        { free(t); gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
+    if (added) {
+        p->text[p->ntext] = t;
+        p->text_group[p->ntext++] = -1;
+    } else {
+        free(t);
+    }
+    return id;
+}
+
+/* Memoised per (request shape, kind): a queue repeats shapes, and gm_match
+ * over every kind for every unschedulable request would dominate. */
+static long memo_text(planner *p, size_t shape, size_t kind, const gm_node *n,
+                      const gm_requirement *r, gm_error *err) {
+    uint64_t key = ((uint64_t)shape << 32 | kind) + 1;
+    if ((p->memo_n + 1) * 2 > p->memo_cap) {
+        size_t ncap = p->memo_cap ? p->memo_cap * 2 : 1024;
+        uint64_t *nk = calloc(ncap, sizeof *nk);
+        int32_t *nv = calloc(ncap, sizeof *nv);
+        if (!nk || !nv) { free(nk); free(nv); gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
+        for (size_t i = 0; i < p->memo_cap; i++) {
+            if (!p->memo_k[i]) continue;
+            size_t j = (p->memo_k[i] * 0x9E3779B97F4A7C15ull >> 20) & (ncap - 1);
+            while (nk[j]) j = (j + 1) & (ncap - 1);
+            nk[j] = p->memo_k[i];
+            nv[j] = p->memo_v[i];
+        }
+        free(p->memo_k);
+        free(p->memo_v);
+        p->memo_k = nk;
+        p->memo_v = nv;
+        p->memo_cap = ncap;
+    }
+    size_t j = (key * 0x9E3779B97F4A7C15ull >> 20) & (p->memo_cap - 1);
+    while (p->memo_k[j] && p->memo_k[j] != key) j = (j + 1) & (p->memo_cap - 1);
+    if (p->memo_k[j]) return p->memo_v[j];
+    long id = intern_text(p, match_text(n, r, err), err);
+    if (id < 0) return -1;
+    p->memo_k[j] = key;
+    p->memo_v[j] = (int32_t)id;
+    p->memo_n++;
+    return id;
+}
+
+typedef struct {
+    long text;
+    char *names; /* up to 3 kind names */
+    size_t nnames;
+} rgroup;
+
+/* One line per distinct reason, naming the node kinds it applies to. */
+static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_plan_creq *c,
+                                 gm_strlist *out, gm_error *err) {
+    gm_requirement shape_req = *r; /* shallow: id and priority do not change a fit */
+    shape_req.id = NULL;
+    shape_req.priority = 0;
+    char *sj = gm_requirement_to_json(&shape_req, err);
+    if (!sj) return err->code ? err->code : GM_ENOMEM;
+    bool added;
+    long shape = strmap_get(&p->shapes, sj, (uint32_t)p->nshapes, &added);
+    free(sj);
+    if (shape < 0) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (added) {
+        if (gm_grow((void **)&p->shape_ver, &p->cap_sv, p->nshapes + 1, sizeof *p->shape_ver) ||
+            gm_grow((void **)&p->shape_reasons, &p->cap_sr, p->nshapes + 1, sizeof *p->shape_reasons))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        p->shape_ver[p->nshapes] = 0;
+        memset(&p->shape_reasons[p->nshapes], 0, sizeof *p->shape_reasons);
+        p->nshapes++;
+    }
+    if (p->shape_ver[shape] == p->placements + 1) { /* nothing changed since: same answer */
+        const gm_strlist *src = &p->shape_reasons[shape];
+        for (size_t i = 0; i < src->n; i++)
+            if (gm_strlist_add(out, src->items[i])) return gm_error_set(err, GM_ENOMEM, "out of memory");
+        return 0;
+    }
+    size_t nk = p->nfixed + p->ntypes, ng = 0;
+    rgroup *g = gm_xcalloc(nk + 1, sizeof *g);
+    if (!g) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t k = 0; k < nk && !rc; k++) {
+        bool is_type = k >= p->nfixed;
+        const nkind *kd = is_type ? &p->types[k - p->nfixed] : &p->fixed[k];
+        const gm_node *n = &p->inv->nodes[kd->rep];
+        long text;
+        if (p->count0_text < 0 &&
+            ((p->count0_text = intern_text(p, gm_strdup("count is 0: no machine available"), err)) < 0 ||
+             (p->fixed_full_text = intern_text(p, gm_strdup("fits, but its compatible devices are "
+                                                            "assigned to earlier requests"), err)) < 0 ||
+             (p->type_full_text = intern_text(p, gm_strdup("fits, but every instance its count "
+                                                           "allows is taken by earlier requests"), err)) < 0))
+            { rc = err->code ? err->code : GM_ENOMEM; break; }
+        if (!is_type && kd->nmembers == 0)
+            text = p->count0_text;
+        else if (gm_plan_check(p->ci, c, kd->rep))
+            text = is_type ? p->type_full_text : p->fixed_full_text;
+        else
+            text = memo_text(p, (size_t)shape, k, n, r, err);
+        if (text < 0) { rc = err->code ? err->code : GM_ENOMEM; break; }
+        if (p->text_group[text] < 0) {
+            p->text_group[text] = (int32_t)ng;
+            g[ng++].text = text;
+        }
+        size_t j = (size_t)p->text_group[text];
+        if (++g[j].nnames <= 3) {
+            char *nm = is_type ? gm_asprintf("instance type %s", n->instance_type)
+                       : kd->nmembers > 1 ? gm_asprintf("node %s (and %zu like it)",
+                                                        n->hostname ? n->hostname : "?", kd->nmembers - 1)
+                                          : gm_asprintf("node %s", n->hostname ? n->hostname : "?");
+            char *joined = nm && g[j].names ? gm_asprintf("%s, %s", g[j].names, nm) : NULL;
+            if (!nm || (g[j].names && !joined)) { free(nm); rc = gm_error_set(err, GM_ENOMEM, "out of memory"); break; }
+            if (joined) { free(g[j].names); free(nm); g[j].names = joined; }
+            else g[j].names = nm;
+        }
+    }
+    for (size_t j = 0; j < ng && !rc; j++) {
+        const char *t = p->text[g[j].text];
+        char *line = g[j].nnames > 3 ? gm_asprintf("%s and %zu more kinds: %s", g[j].names,
+                                                   g[j].nnames - 3, t)
+                                     : gm_asprintf("%s: %s", g[j].names, t);
+        if (!line || gm_strlist_add(out, line)) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        free(line);
+    }
+    if (!rc && nk == 0 && gm_strlist_add(out, "the inventory has no nodes"))
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (!rc) {
+        gm_strlist *dst = &p->shape_reasons[shape];
+        gm_strlist_free(dst);
+        for (size_t i = 0; i < out->n && !rc; i++)
+            if (gm_strlist_add(dst, out->items[i])) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        p->shape_ver[shape] = p->placements + 1;
+    }
+    for (size_t j = 0; j < ng; j++) {
+        p->text_group[g[j].text] = -1;
+        free(g[j].names);
+    }
+    free(g);
+    return rc;
 }
 
 static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm_requirement *r,
@@ -550,11 +720,16 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
     /* First fit in inventory order: each kind offers its first machine with
      * room (cursor scan), the lowest inventory position wins. */
     long best_k = -1, best_m = -1;
-    for (size_t k = 0; k < p->nfixed; k++) {
+    /* A request for no devices may go on a full machine: scan every kind. */
+    size_t nscan = c->count > 0 ? p->nopen : p->nfixed;
+    for (size_t oi = 0; oi < nscan; oi++) {
+        size_t k = c->count > 0 ? p->open[oi] : oi;
+        if (!p->fixed[k].nmembers) continue;
         nkind *kd = &p->fixed[k];
         const cnode *rn = &p->ci->nodes[kd->rep];
+        if (c->count > kd->maxfree) continue; /* no machine of this kind has that many free */
         (*checks)++;
-        if (!kd->nmembers || !gm_plan_check(p->ci, c, kd->rep)) continue;
+        if (!gm_plan_check(p->ci, c, kd->rep)) continue;
         if (best_k >= 0 && kd->members[0] > p->fixed[best_k].members[2 * best_m]) continue;
         uint8_t gbuf[64], *gok = rn->ng <= 64 ? gbuf : malloc(rn->ng);
         if (!gok) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
@@ -587,6 +762,20 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
             kd->gfree[cu->group]--;
             e->units[e->n_units++] = (gm_plan_unit){cu->device, cu->mig};
         }
+        /* member m now has n_units fewer free units */
+        int32_t before = 0;
+        for (uint32_t g = 0; g < rn->ng; g++) before += kd->free[m * rn->ng + g];
+        before += (int32_t)e->n_units;
+        kd->hist[before]--;
+        kd->hist[before - (int32_t)e->n_units]++;
+        while (kd->maxfree >= 0 && kd->hist[kd->maxfree] == 0) kd->maxfree--;
+        kd->tfree -= (int64_t)e->n_units;
+        if (kd->tfree == 0) {
+            size_t w = 0;
+            for (size_t oi = 0; oi < p->nopen; oi++)
+                if (p->open[oi] != (size_t)best_k) p->open[w++] = p->open[oi];
+            p->nopen = w;
+        }
     }
     for (size_t t = 0; t < p->ntypes && e->kind == GM_PLACE_UNSCHEDULABLE; t++) {
         (*checks)++;
@@ -596,18 +785,8 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
             e->node = p->types[t].rep;
         }
     }
-    if (e->kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons) {
-        for (size_t k = 0; k < p->nfixed && !rc; k++)
-            rc = kind_reason(p, &p->fixed[k], false, r, gm_plan_check(p->ci, c, p->fixed[k].rep),
-                             &e->reasons, err);
-        for (size_t t = 0; t < p->ntypes && !rc; t++)
-            rc = kind_reason(p, &p->types[t], true, r, gm_plan_check(p->ci, c, p->types[t].rep),
-                             &e->reasons, err);
-        if (!rc && p->nfixed + p->ntypes == 0) {
-            if (gm_strlist_add(&e->reasons, "the inventory has no nodes"))
-                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-        }
-    }
+    if (e->kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons)
+        rc = unschedulable_reasons(p, r, c, &e->reasons, err);
     gm_plan_request_free(c);
     return rc;
 }
@@ -617,7 +796,7 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
     static const gm_plan_options defaults = {0};
     if (!opt) opt = &defaults;
     memset(out, 0, sizeof *out);
-    planner p = {.inv = inv};
+    planner p = {.inv = inv, .count0_text = -1};
     int rc = gm_plan_inventory_compile(inv, &p.ci, err);
     if (rc) return rc;
     size_t *order = gm_xcalloc(q->n ? q->n : 1, sizeof *order);
@@ -633,6 +812,7 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
         size_t ri = order[i];
         rc = place_one(&p, opt, ri, &q->items[ri], &out->entries[ri], &out->checks, err);
         if (rc) break;
+        if (out->entries[ri].kind != GM_PLACE_UNSCHEDULABLE) p.placements++;
         switch (out->entries[ri].kind) {
         case GM_PLACE_NODE: out->n_on_nodes++; break;
         case GM_PLACE_INSTANCE_TYPE: out->n_on_types++; break;
