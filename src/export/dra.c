@@ -1,0 +1,163 @@
+/* dra: Kubernetes Dynamic Resource Allocation. A node becomes a ResourceSlice
+ * (resource.k8s.io/v1beta1) of the gpu.nvidia.com driver with the attributes
+ * NVIDIA's DRA driver publishes (productName, uuid, architecture, brand,
+ * cudaComputeCapability, driverVersion, cudaDriverVersion; capacity memory).
+ * A requirement becomes a ResourceClaimTemplate whose CEL selector compares
+ * those versions with semver(); every attribute is guarded with `in` so a
+ * device lacking it is skipped instead of failing the claim.
+ * Versions are strict semver (3 parts, no leading zeros): 535.104.05 -> 535.104.5. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/export_internal.h"
+#include "gpumatch/export.h"
+#include "gpumatch/tables.h"
+#include "internal.h"
+
+static void yq(gm_buf *b, const char *s) { /* YAML double-quoted scalar */
+    gm_buf_printf(b, "\"");
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') gm_buf_printf(b, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) gm_buf_printf(b, "\\x%02x", (unsigned char)*s);
+        else gm_buf_printf(b, "%c", *s);
+    }
+    gm_buf_printf(b, "\"");
+}
+
+static void dns_name(const char *in, char *out, size_t len) {
+    size_t o = 0;
+    for (; in && *in && o + 1 < len && o < 60; in++) {
+        char c = (char)tolower((unsigned char)*in);
+        out[o++] = (isalnum((unsigned char)c) || c == '-' || c == '.') ? c : '-';
+    }
+    if (!o) out[o++] = 'x';
+    out[o] = '\0';
+}
+
+int gm_export_dra_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
+    gm_buf b = {0};
+    char host[64], sv[64], v[GM_VERSION_STR_MAX];
+    const char *h = n->hostname ? n->hostname : n->instance_type ? n->instance_type : "node";
+    dns_name(h, host, sizeof host);
+    gm_buf_printf(&b, "# DRA ResourceSlice for %s (gpumatch export --to dra)\n", h);
+    gm_buf_printf(&b, "apiVersion: resource.k8s.io/v1beta1\nkind: ResourceSlice\nmetadata:\n"
+                      "  name: %s-gpu.nvidia.com\nspec:\n  driver: gpu.nvidia.com\n  nodeName: %s\n"
+                      "  pool:\n    name: %s\n    generation: 1\n    resourceSliceCount: 1\n",
+                  host, host, host);
+    gm_cuda_version dc;
+    bool has_dc = gm_node_driver_cuda(n, &dc);
+    gm_buf_printf(&b, "  devices:%s\n", n->n_devices ? "" : " []");
+    for (size_t i = 0; i < n->n_devices; i++) {
+        const gm_device *d = &n->devices[i];
+        const gm_arch_entry *a = gm_arch_find(&d->cc);
+        gm_buf_printf(&b, "  - name: gpu-%d\n    basic:\n      attributes:\n", d->index);
+        gm_buf_printf(&b, "        type: {string: gpu}\n        index: {int: %d}\n", d->index);
+        if (d->uuid) { gm_buf_printf(&b, "        uuid: {string: "); yq(&b, d->uuid); gm_buf_printf(&b, "}\n"); }
+        if (d->name) { gm_buf_printf(&b, "        productName: {string: "); yq(&b, d->name); gm_buf_printf(&b, "}\n"); }
+        if (d->brand) { gm_buf_printf(&b, "        brand: {string: "); yq(&b, d->brand); gm_buf_printf(&b, "}\n"); }
+        if (a) gm_buf_printf(&b, "        architecture: {string: \"%s\"}\n", a->arch);
+        gm_buf_printf(&b, "        cudaComputeCapability: {version: \"%d.%d.0\"}\n", d->cc.major, d->cc.minor);
+        if (gm_driver_version_is_set(&n->driver)) {
+            gm_semver(gm_driver_version_str(&n->driver, v), sv, sizeof sv);
+            gm_buf_printf(&b, "        driverVersion: {version: \"%s\"}\n", sv);
+        }
+        if (has_dc) gm_buf_printf(&b, "        cudaDriverVersion: {version: \"%d.%d.0\"}\n", dc.major, dc.minor);
+        if (d->memory_mib >= 0)
+            gm_buf_printf(&b, "      capacity:\n        memory: {value: %ldMi}\n", d->memory_mib);
+        if (d->mig_mode == GM_MIG_ENABLED)
+            gm_note(&b, notes, "    #", "MIG instances are not listed as separate devices (the DRA "
+                                        "driver publishes them as their own device type)");
+    }
+    *out = gm_buf_finish(&b, err);
+    return *out ? 0 : GM_ENOMEM;
+}
+
+#define ATTR "device.attributes['gpu.nvidia.com']"
+
+static void cmp(gm_buf *b, const char *attr, const char *ver, const char *op) {
+    gm_buf_printf(b, ATTR ".%s.compareTo(semver('%s')) %s 0", attr, ver, op);
+}
+
+int gm_export_dra_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err) {
+    gm_req_summary s;
+    int rc = gm_req_summarize(r, &s, err);
+    if (rc) return rc;
+    gm_buf b = {0}, e = {0};
+    char ver[64];
+    gm_buf_printf(&b, "# DRA ResourceClaimTemplate (gpumatch export --to dra)\n");
+    for (size_t i = 0; i < s.notes.n; i++) gm_note(&b, notes, "#", s.notes.items[i]);
+    /* per device: all of it can be said per GPU in CEL */
+    gm_buf_printf(&e, "device.driver == 'gpu.nvidia.com' &&\n"
+                      "'cudaComputeCapability' in " ATTR " &&\n");
+    if (s.min_drv != GM_DRV_NONE) {
+        char dv[64];
+        gm_drv_int_str(s.min_drv, dv, sizeof dv);
+        gm_semver(dv, ver, sizeof ver);
+        gm_buf_printf(&e, "'driverVersion' in " ATTR " && ");
+        cmp(&e, "driverVersion", ver, ">=");
+        gm_buf_printf(&e, " &&\n");
+    }
+    if (s.min_mem_mib > 0)
+        gm_buf_printf(&e, "'memory' in device.capacity['gpu.nvidia.com'] && "
+                          "device.capacity['gpu.nvidia.com'].memory.compareTo(quantity('%ldMi')) >= 0 &&\n",
+                      s.min_mem_mib);
+    gm_buf_printf(&e, "(");
+    if (s.ngroups == 0) gm_buf_printf(&e, "false");
+    for (size_t g = 0; g < s.ngroups; g++) {
+        const gm_cc_group *G = &s.groups[g];
+        gm_buf_printf(&e, "%s((", g ? "\n || " : "");
+        if (G->open_above) {
+            snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[0].major, G->ccs[0].minor);
+            cmp(&e, "cudaComputeCapability", ver, ">=");
+        } else {
+            for (size_t i = 0; i < G->n;) {
+                size_t j = i;
+                while (j < G->n && G->ccs[j].major == G->ccs[i].major) j++;
+                gm_buf_printf(&e, "%s", i ? " || " : "");
+                if (G->major_open[i] && G->major_open[j - 1]) {
+                    gm_buf_printf(&e, "(");
+                    snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[i].major, G->ccs[i].minor);
+                    cmp(&e, "cudaComputeCapability", ver, ">=");
+                    gm_buf_printf(&e, " && ");
+                    snprintf(ver, sizeof ver, "%d.0.0", G->ccs[i].major + 1);
+                    cmp(&e, "cudaComputeCapability", ver, "<");
+                    gm_buf_printf(&e, ")");
+                } else {
+                    for (size_t k = i; k < j; k++) {
+                        snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[k].major, G->ccs[k].minor);
+                        gm_buf_printf(&e, "%s", k > i ? " || " : "");
+                        cmp(&e, "cudaComputeCapability", ver, "==");
+                    }
+                }
+                i = j;
+            }
+        }
+        int32_t cu = G->need > s.min_cuda ? G->need : s.min_cuda;
+        if (cu != GM_NEED_NONE) {
+            snprintf(ver, sizeof ver, "%d.%d.0", cu / 1000, cu % 1000 / 10);
+            gm_buf_printf(&e, ") && ('cudaDriverVersion' in " ATTR " && ");
+            cmp(&e, "cudaDriverVersion", ver, ">=");
+        }
+        gm_buf_printf(&e, "))");
+    }
+    gm_buf_printf(&e, ")");
+    char *expr = gm_buf_finish(&e, err);
+    if (!expr) { gm_req_summary_free(&s); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
+    gm_buf_printf(&b, "apiVersion: resource.k8s.io/v1beta1\nkind: ResourceClaimTemplate\nmetadata:\n"
+                      "  name: %s\nspec:\n  spec:\n    devices:\n      requests:\n      - name: gpu\n"
+                      "        deviceClassName: gpu.nvidia.com\n        allocationMode: ExactCount\n"
+                      "        count: %ld\n        selectors:\n        - cel:\n            expression: |-\n",
+                  r->id ? r->id : "gpumatch-gpu", s.count > 0 ? s.count : 1);
+    for (char *line = expr, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        gm_buf_printf(&b, "              %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+    }
+    if (s.count == 0)
+        gm_note(&b, notes, "#", "the requirement asks for no GPU; a claim needs at least one: count 1");
+    free(expr);
+    gm_req_summary_free(&s);
+    *out = gm_buf_finish(&b, err);
+    return *out ? 0 : GM_ENOMEM;
+}
