@@ -103,46 +103,51 @@ int gm_export_dra_req(const gm_requirement *r, char **out, gm_strlist *notes, gm
         gm_buf_printf(&e, "'memory' in device.capacity['gpu.nvidia.com'] && "
                           "device.capacity['gpu.nvidia.com'].memory.compareTo(quantity('%ldMi')) >= 0 &&\n",
                       s.min_mem_mib);
-    gm_buf_printf(&e, "(");
     if (s.ngroups == 0) gm_buf_printf(&e, "false");
+    if (s.ngroups > 1) gm_buf_printf(&e, "(");
     for (size_t g = 0; g < s.ngroups; g++) {
         const gm_cc_group *G = &s.groups[g];
-        gm_buf_printf(&e, "%s((", g ? "\n || " : "");
+        int32_t cu = G->need > s.min_cuda ? G->need : s.min_cuda;
+        size_t alts = 0;
+        gm_buf t = {0};
         if (G->open_above) {
             snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[0].major, G->ccs[0].minor);
-            cmp(&e, "cudaComputeCapability", ver, ">=");
+            cmp(&t, "cudaComputeCapability", ver, ">=");
+            alts = 1;
         } else {
             for (size_t i = 0; i < G->n;) {
                 size_t j = i;
                 while (j < G->n && G->ccs[j].major == G->ccs[i].major) j++;
-                gm_buf_printf(&e, "%s", i ? " || " : "");
                 if (G->major_open[i] && G->major_open[j - 1]) {
-                    gm_buf_printf(&e, "(");
+                    gm_buf_printf(&t, "%s(", alts++ ? " || " : "");
                     snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[i].major, G->ccs[i].minor);
-                    cmp(&e, "cudaComputeCapability", ver, ">=");
-                    gm_buf_printf(&e, " && ");
+                    cmp(&t, "cudaComputeCapability", ver, ">=");
+                    gm_buf_printf(&t, " && ");
                     snprintf(ver, sizeof ver, "%d.0.0", G->ccs[i].major + 1);
-                    cmp(&e, "cudaComputeCapability", ver, "<");
-                    gm_buf_printf(&e, ")");
+                    cmp(&t, "cudaComputeCapability", ver, "<");
+                    gm_buf_printf(&t, ")");
                 } else {
                     for (size_t k = i; k < j; k++) {
                         snprintf(ver, sizeof ver, "%d.%d.0", G->ccs[k].major, G->ccs[k].minor);
-                        gm_buf_printf(&e, "%s", k > i ? " || " : "");
-                        cmp(&e, "cudaComputeCapability", ver, "==");
+                        gm_buf_printf(&t, "%s", alts++ ? " || " : "");
+                        cmp(&t, "cudaComputeCapability", ver, "==");
                     }
                 }
                 i = j;
             }
         }
-        int32_t cu = G->need > s.min_cuda ? G->need : s.min_cuda;
+        char *ts = gm_buf_finish(&t, NULL);
+        gm_buf_printf(&e, "%s(%s%s%s", g ? "\n || " : "", cu != GM_NEED_NONE && alts > 1 ? "(" : "",
+                      ts ? ts : "false", cu != GM_NEED_NONE && alts > 1 ? ")" : "");
+        free(ts);
         if (cu != GM_NEED_NONE) {
             snprintf(ver, sizeof ver, "%d.%d.0", cu / 1000, cu % 1000 / 10);
-            gm_buf_printf(&e, ") && ('cudaDriverVersion' in " ATTR " && ");
+            gm_buf_printf(&e, " &&\n 'cudaDriverVersion' in " ATTR " && ");
             cmp(&e, "cudaDriverVersion", ver, ">=");
         }
-        gm_buf_printf(&e, "))");
+        gm_buf_printf(&e, ")");
     }
-    gm_buf_printf(&e, ")");
+    if (s.ngroups > 1) gm_buf_printf(&e, ")");
     char *expr = gm_buf_finish(&e, err);
     if (!expr) { gm_req_summary_free(&s); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
     gm_buf_printf(&b, "apiVersion: resource.k8s.io/v1beta1\nkind: ResourceClaimTemplate\nmetadata:\n"

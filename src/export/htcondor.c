@@ -82,34 +82,49 @@ int gm_export_htcondor_req(const gm_requirement *r, char **out, gm_strlist *note
         if (t) gm_note(&b, notes, "#", t);
         free(t);
     }
-    if (s.min_mem_mib > 0) gm_buf_printf(&e, "GlobalMemoryMb >= %ld && ", s.min_mem_mib);
-    gm_buf_printf(&e, "(");
     if (!s.ngroups) gm_buf_printf(&e, "false");
     for (size_t g = 0; g < s.ngroups; g++) {
         const gm_cc_group *G = &s.groups[g];
         int32_t cu = G->need > base_cuda ? G->need : base_cuda;
-        gm_buf_printf(&e, "%s((", g ? " || " : "");
+        gm_buf t = {0};
+        size_t alts = 0;
         if (G->open_above) {
-            gm_buf_printf(&e, "Capability >= %d.%d", G->ccs[0].major, G->ccs[0].minor);
+            gm_buf_printf(&t, "Capability >= %d.%d", G->ccs[0].major, G->ccs[0].minor);
+            alts = 1;
         } else {
             for (size_t i = 0; i < G->n;) {
                 size_t j = i;
                 while (j < G->n && G->ccs[j].major == G->ccs[i].major) j++;
-                if (G->major_open[i] && G->major_open[j - 1])
-                    gm_buf_printf(&e, "%s(Capability >= %d.%d && Capability < %d.0)", i ? " || " : "",
+                if (G->major_open[i] && G->major_open[j - 1]) {
+                    gm_buf_printf(&t, "%s(Capability >= %d.%d && Capability < %d.0)", alts++ ? " || " : "",
                                   G->ccs[i].major, G->ccs[i].minor, G->ccs[i].major + 1);
-                else
+                } else {
                     for (size_t k = i; k < j; k++)
-                        gm_buf_printf(&e, "%sCapability == %d.%d", i || k > i ? " || " : "",
+                        gm_buf_printf(&t, "%sCapability == %d.%d", alts++ ? " || " : "",
                                       G->ccs[k].major, G->ccs[k].minor);
+                }
                 i = j;
             }
         }
-        gm_buf_printf(&e, ")");
+        char *ts = gm_buf_finish(&t, NULL);
+        bool wrap = alts > 1 && (cu != GM_NEED_NONE || s.ngroups > 1 || s.min_mem_mib > 0);
+        bool outer = s.ngroups > 1 && (cu != GM_NEED_NONE || wrap);
+        gm_buf_printf(&e, "%s%s%s%s%s", g ? " || " : "", outer ? "(" : "", wrap ? "(" : "",
+                      ts ? ts : "false", wrap ? ")" : "");
+        free(ts);
         if (cu != GM_NEED_NONE) gm_buf_printf(&e, " && MaxSupportedVersion >= %d", cu);
-        gm_buf_printf(&e, ")");
+        if (outer) gm_buf_printf(&e, ")");
     }
-    gm_buf_printf(&e, ")");
+    if (s.min_mem_mib > 0) {
+        /* the alternatives above are ||-joined: keep them together */
+        if (s.ngroups > 1) {
+            char *cur = gm_buf_finish(&e, NULL);
+            e = (gm_buf){0};
+            gm_buf_printf(&e, "(%s)", cur ? cur : "false");
+            free(cur);
+        }
+        gm_buf_printf(&e, " && GlobalMemoryMb >= %ld", s.min_mem_mib);
+    }
     char *ex = gm_buf_finish(&e, err);
     if (!ex) { gm_req_summary_free(&s); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
     gm_buf_printf(&b, "request_GPUs = %ld\nrequire_gpus = %s\n", s.count, ex);
