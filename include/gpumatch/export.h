@@ -42,6 +42,10 @@ int gm_export_dra_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
 int gm_export_dra_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err);
 int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err);
 int gm_export_slurm_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err);
+/* Slurm rejects constraints naming features no node has: with the cluster's
+ * node documents, only alternatives made of their features are kept. */
+int gm_export_slurm_req_for(const gm_requirement *r, const gm_node_list *cluster, char **out,
+                            gm_strlist *notes, gm_error *err);
 int gm_export_htcondor_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err);
 int gm_export_htcondor_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err);
 int gm_export_arvados_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err);

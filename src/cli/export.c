@@ -10,10 +10,11 @@
 #include "internal.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: gpumatch export --to FORMAT [--node | --require] FILE [-o OUT]\n"
+    fprintf(f, "usage: gpumatch export --to FORMAT [--node | --require] [--nodes CLUSTER.json] FILE [-o OUT]\n"
                "  FORMAT: k8s-labels, dra, slurm, htcondor, arvados\n"
                "  FILE: a node document (or list of nodes) or a requirement document;\n"
                "        detected from its fields unless --node or --require is given\n"
+               "  --nodes: (slurm, requirements) keep only features the cluster's nodes have\n"
                "exit: 0 written, 2 bad usage or input\n");
 }
 
@@ -34,20 +35,22 @@ int gm_cli_export(int argc, char **argv) {
     static const struct option opts[] = {{"to", required_argument, 0, 't'},
                                          {"node", no_argument, 0, 'n'},
                                          {"require", no_argument, 0, 'r'},
+                                         {"nodes", required_argument, 0, 'N'},
                                          {"output", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *to = NULL, *out_path = NULL;
+    const char *to = NULL, *out_path = NULL, *cluster_path = NULL;
     int kind = 0; /* 1 node, 2 requirement */
     int c, rc = GM_EXIT_INPUT;
     gm_error err = {0};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:nro:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:nro:N:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': to = optarg; break;
         case 'n': kind = 1; break;
         case 'r': kind = 2; break;
         case 'o': out_path = optarg; break;
+        case 'N': cluster_path = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
         default: usage(stderr); return GM_EXIT_INPUT;
         }
@@ -60,7 +63,7 @@ int gm_cli_export(int argc, char **argv) {
     char *text = NULL, *res = NULL;
     size_t len = 0;
     gm_strlist notes = {0};
-    gm_node_list nodes = {0};
+    gm_node_list nodes = {0}, cluster = {0};
     gm_requirement req;
     gm_requirement_init(&req);
     if (gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, &err) < 0) {
@@ -90,8 +93,14 @@ int gm_cli_export(int argc, char **argv) {
         (void)alen;
         res = all ? all : gm_strdup("");
     } else {
+        if (cluster_path && gm_node_list_load(cluster_path, &cluster, &err) < 0) {
+            gm_cli_error("export", &err);
+            goto out;
+        }
         if (gm_requirement_parse(text, len, path, &req, &err) < 0 ||
-            gm_export_requirement(fmt, &req, &res, &notes, &err) < 0) {
+            (fmt == GM_EXPORT_SLURM && cluster_path
+                 ? gm_export_slurm_req_for(&req, &cluster, &res, &notes, &err)
+                 : gm_export_requirement(fmt, &req, &res, &notes, &err)) < 0) {
             gm_cli_error("export", &err);
             goto out;
         }
@@ -104,6 +113,7 @@ out:
     free(text);
     gm_strlist_free(&notes);
     gm_node_list_free(&nodes);
+    gm_node_list_free(&cluster);
     gm_requirement_free(&req);
     return rc;
 }

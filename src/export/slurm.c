@@ -40,11 +40,10 @@ static size_t drv_ladder(int64_t *out, size_t max) {
     return k;
 }
 
-int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
-    gm_buf b = {0}, f = {0}, g = {0};
+/* The Features= words of a node. */
+static char *node_features(const gm_node *n, gm_error *err) {
+    gm_buf f = {0};
     char w[96];
-    const char *h = n->hostname ? n->hostname : n->instance_type ? n->instance_type : "node";
-    gm_buf_printf(&b, "# Slurm node facts for %s (gpumatch export --to slurm)\n", h);
     gm_buf_printf(&f, "gpu");
     /* exact CCs present */
     for (size_t i = 0; i < n->n_devices; i++) {
@@ -74,6 +73,13 @@ int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_err
             minmem = n->devices[i].memory_mib;
     for (size_t i = 0; i < N_MEM && minmem >= 0; i++)
         if ((long)mem_ladder_gib[i] * 1024 <= minmem) gm_buf_printf(&f, ",gpumemge_%dg", mem_ladder_gib[i]);
+    return gm_buf_finish(&f, err);
+}
+
+int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
+    gm_buf b = {0}, g = {0};
+    const char *h = n->hostname ? n->hostname : n->instance_type ? n->instance_type : "node";
+    gm_buf_printf(&b, "# Slurm node facts for %s (gpumatch export --to slurm)\n", h);
     /* Gres by model word */
     bool first = true;
     for (size_t i = 0; i < n->n_devices; i++) {
@@ -89,7 +95,7 @@ int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_err
         gm_buf_printf(&g, "%sgpu:%s:%zu", first ? "" : ",", ti, cnt);
         first = false;
     }
-    char *fs = gm_buf_finish(&f, err), *gs = gm_buf_finish(&g, err);
+    char *fs = node_features(n, err), *gs = gm_buf_finish(&g, err);
     if (!fs || !gs) { free(fs); free(gs); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
     if (n->n_devices && !gm_node_uniform(n))
         gm_note(&b, notes, "#", "mixed GPU models: Features lists every CC present and the smallest "
@@ -108,7 +114,27 @@ int gm_export_slurm_node(const gm_node *n, char **out, gm_strlist *notes, gm_err
     return *out ? 0 : GM_ENOMEM;
 }
 
+/* Is every &-joined word of term among the cluster's features? */
+static bool term_known(const char *term, size_t len, const gm_strlist *vocab) {
+    const char *p = term, *end = term + len;
+    while (p < end) {
+        const char *a = memchr(p, '&', (size_t)(end - p));
+        size_t l = (size_t)((a ? a : end) - p);
+        bool found = false;
+        for (size_t i = 0; i < vocab->n && !found; i++)
+            found = strlen(vocab->items[i]) == l && !strncmp(vocab->items[i], p, l);
+        if (!found) return false;
+        p = a ? a + 1 : end;
+    }
+    return true;
+}
+
 int gm_export_slurm_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err) {
+    return gm_export_slurm_req_for(r, NULL, out, notes, err);
+}
+
+int gm_export_slurm_req_for(const gm_requirement *r, const gm_node_list *cluster, char **out,
+                            gm_strlist *notes, gm_error *err) {
     gm_req_summary s;
     int rc = gm_req_summarize(r, &s, err);
     if (rc) return rc;
@@ -185,6 +211,40 @@ int gm_export_slurm_req(const gm_requirement *r, char **out, gm_strlist *notes, 
                             "--gres=gpu:TYPE:N to get the right model");
     char *con = gm_buf_finish(&c, err);
     if (!con) { gm_req_summary_free(&s); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
+    if (cluster) {
+        /* Slurm refuses a constraint naming a feature no node has ("Invalid
+         * feature specification"), so keep the terms the cluster can satisfy:
+         * a term with an unknown word matches no node anyway. */
+        gm_strlist vocab = {0};
+        for (size_t i = 0; i < cluster->n; i++) {
+            char *fs = node_features(&cluster->nodes[i], err);
+            for (char *tok = fs ? strtok(fs, ",") : NULL; tok; tok = strtok(NULL, ","))
+                if (!term_known(tok, strlen(tok), &vocab)) gm_strlist_add(&vocab, tok);
+            free(fs);
+        }
+        gm_buf k = {0};
+        size_t kept = 0, dropped = 0;
+        for (const char *p = con; *p;) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (term_known(p, l, &vocab)) gm_buf_printf(&k, "%s%.*s", kept++ ? "|" : "", (int)l, p);
+            else dropped++;
+            p += l + (bar ? 1 : 0);
+        }
+        gm_strlist_free(&vocab);
+        free(con);
+        con = gm_buf_finish(&k, err);
+        if (!con) { gm_req_summary_free(&s); free(gm_buf_finish(&b, NULL)); return GM_ENOMEM; }
+        char *t = gm_asprintf("%zu alternative%s naming features no node of the given cluster has "
+                              "left out (Slurm rejects unknown features)", dropped, dropped == 1 ? "" : "s");
+        if (t && dropped) gm_note(&b, notes, "#", t);
+        free(t);
+        if (!kept) gm_note(&b, notes, "#", "no node of the given cluster can run this: srun/sbatch "
+                                           "will refuse the constraint");
+    } else {
+        gm_note(&b, notes, "#", "Slurm refuses a --constraint naming a feature no node has: give "
+                                "--nodes CLUSTER.json to keep only the cluster's features");
+    }
     if (!*con) gm_note(&b, notes, "#", "no GPU gpumatch knows can run this: the constraint matches nothing");
     if (s.count > 0) gm_buf_printf(&b, "--gres=gpu:%ld\n", s.count);
     gm_buf_printf(&b, "--constraint=%s\n", *con ? con : "gpumatch_unsatisfiable");

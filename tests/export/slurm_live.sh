@@ -1,0 +1,96 @@
+#!/bin/bash
+# A real Slurm (Debian slurmctld + slurmd + slurm-client) on loopback, with the
+# node's Features= from `gpumatch export --to slurm` of a node document; then
+# srun --constraint from `export --to slurm` of requirements must be accepted
+# exactly when `gpumatch check` (the core) says the requirement fits the node,
+# or refused (Slurm features are tighter, never looser). Config per
+# /work/shared/testing-notes.md: auth/none, cred/none, private ports and dirs.
+source "$GM_SRC/tests/lib.sh"
+for t in slurmctld slurmd srun scontrol sinfo python3; do
+    command -v $t >/dev/null || skip "$t not installed (apt-get install slurmctld slurmd slurm-client)"
+done
+[ "$(id -u)" -eq 0 ] || skip "needs root to run slurmd"
+
+T=$GM_TMP/slurm
+mkdir -p $T/state $T/spool
+H=$(hostname)
+python3 - "$GM_SRC/samples/cluster.json" $T/node.json <<'PY'
+import json, sys
+nodes = json.load(open(sys.argv[1]))["nodes"]
+json.dump([n for n in nodes if n["hostname"] == "a100-01"][0], open(sys.argv[2], "w"))
+PY
+run "$GPUMATCH" export --to slurm $T/node.json
+expect_rc 0 "export node"
+FEAT=$(sed -n 's/^NodeName=.* Features=//p' <<<"$OUT")
+[ -n "$FEAT" ] || fail "no Features= line in: $OUT"
+case ",$FEAT," in *,cc80,*) ;; *) fail "A100 node lacks cc80: $FEAT" ;; esac
+
+PORT=$((20000 + $$ % 20000))
+cat >$T/slurm.conf <<CONF
+ClusterName=gmtest$$
+SlurmctldHost=$H(127.0.0.1)
+SlurmctldPort=$PORT
+SlurmdPort=$((PORT + 1))
+AuthType=auth/none
+CredType=cred/none
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+GresTypes=gpu
+MpiDefault=none
+SlurmUser=root
+SlurmdUser=root
+ReturnToService=2
+StateSaveLocation=$T/state
+SlurmdSpoolDir=$T/spool
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldLogFile=$T/slurmctld.log
+SlurmdLogFile=$T/slurmd.log
+NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=$FEAT Gres=gpu:a100:1 State=UNKNOWN
+PartitionName=gm Nodes=ALL Default=YES State=UP
+CONF
+echo "NodeName=$H Name=gpu Type=a100 File=/dev/null" >$T/gres.conf
+export SLURM_CONF=$T/slurm.conf
+stop() {
+    for p in $T/slurmd.pid $T/slurmctld.pid; do [ -s $p ] && kill "$(cat $p)" 2>/dev/null; done
+    sleep 1
+    [ -n "${GM_KEEP:-}" ] || rm -rf "$GM_TMP"
+}
+trap stop EXIT
+slurmctld -f $T/slurm.conf || { cat $T/slurmctld.log; fail "slurmctld did not start"; finish; }
+slurmd -f $T/slurm.conf || { cat $T/slurmd.log; fail "slurmd did not start"; finish; }
+for i in $(seq 60); do
+    st=$(sinfo -h -o %t 2>/dev/null | head -1)
+    [ "$st" = idle ] && break
+    sleep 0.5
+done
+[ "$st" = idle ] || { tail -5 $T/slurmctld.log $T/slurmd.log; fail "node not idle ($st)"; finish; }
+
+accepted=0 refused=0
+for req in "$GM_SRC"/samples/requirements/*.json "$GM_SRC"/tests/export/data/req-*.json; do
+    run "$GPUMATCH" check --node $T/node.json --require "$req"
+    fits=$RC
+    run "$GPUMATCH" export --to slurm --nodes $T/node.json "$req"
+    expect_rc 0 "export $req"
+    C=$(sed -n 's/^--constraint=//p' <<<"$OUT")
+    G=$(sed -n 's/^--gres=//p' <<<"$OUT")
+    [ -n "$C" ] || { fail "no --constraint for $req"; continue; }
+    run timeout 60 srun --immediate=30 --constraint="$C" ${G:+--gres=gpu:1} true
+    if [ "$RC" -eq 0 ]; then
+        accepted=$((accepted + 1))
+        [ "$fits" -eq 0 ] || fail "$req: Slurm accepted --constraint=$C but gpumatch check says it does not fit"
+    else
+        refused=$((refused + 1))
+        grep -qE "Invalid feature specification|Requested node configuration is not available" <<<"$ERR" \
+            || fail "$req: srun failed for another reason: $ERR"
+        # a requirement the node fits must be accepted (expected ones listed here)
+        case "$(basename "$req")" in
+            pytorch-cu121.json|req-a100-ok.json) fail "$req fits the A100 node but Slurm refused: $ERR" ;;
+        esac
+    fi
+done
+[ $accepted -ge 2 ] || fail "only $accepted requirement(s) accepted"
+[ $refused -ge 2 ] || fail "only $refused requirement(s) refused"
+echo "slurm: $accepted accepted, $refused refused"
+finish
