@@ -25,7 +25,7 @@ int gm_export_arvados_node(const gm_node *n, char **out, gm_strlist *notes, gm_e
     gm_cuda_version dc;
     bool has_dc = gm_node_driver_cuda(n, &dc);
     if (n->n_devices && !gm_node_uniform(n)) {
-        gm_note(&b, notes, "#", "mixed GPU models: an instance type has one HardwareTarget, so no "
+        gm_note(&b, notes, "#", "mixed GPU models: an instance type names one compute capability, so no "
                                 "GPU block is written (GPU containers will not be sent here)");
     } else if (n->n_devices) {
         const gm_device *d = &n->devices[0];

@@ -14,16 +14,23 @@ done
 T=$GM_TMP/slurm
 mkdir -p $T/state $T/spool
 H=$(hostname)
-python3 - "$GM_SRC/samples/cluster.json" $T/node.json <<'PY'
+python3 - "$GM_SRC/samples/cluster.json" $T/node.json $T/cluster.json $T/h100.json <<'PY'
 import json, sys
 nodes = json.load(open(sys.argv[1]))["nodes"]
 json.dump([n for n in nodes if n["hostname"] == "a100-01"][0], open(sys.argv[2], "w"))
+json.dump([n for n in nodes if n["hostname"] in ("a100-01", "h100-01")], open(sys.argv[3], "w"))
+json.dump([n for n in nodes if n["hostname"] == "h100-01"][0], open(sys.argv[4], "w"))
 PY
 run "$GPUMATCH" export --to slurm $T/node.json
 expect_rc 0 "export node"
 FEAT=$(sed -n 's/^NodeName=.* Features=//p' <<<"$OUT")
 [ -n "$FEAT" ] || fail "no Features= line in: $OUT"
 case ",$FEAT," in *,cc80,*) ;; *) fail "A100 node lacks cc80: $FEAT" ;; esac
+# a second node that never runs (DOWN): its features are valid words in the
+# cluster, so constraints naming them reach Slurm's matching instead of being
+# rejected as unknown
+run "$GPUMATCH" export --to slurm $T/h100.json
+FEAT2=$(sed -n 's/^NodeName=.* Features=//p' <<<"$OUT")
 
 PORT=$((20000 + $$ % 20000))
 cat >$T/slurm.conf <<CONF
@@ -48,9 +55,10 @@ SlurmdPidFile=$T/slurmd.pid
 SlurmctldLogFile=$T/slurmctld.log
 SlurmdLogFile=$T/slurmd.log
 NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=$FEAT Gres=gpu:a100:1 State=UNKNOWN
+NodeName=gmfake NodeAddr=192.0.2.1 CPUs=1 Features=$FEAT2 Gres=gpu:h100:1 State=DOWN
 PartitionName=gm Nodes=ALL Default=YES State=UP
 CONF
-echo "NodeName=$H Name=gpu Type=a100 File=/dev/null" >$T/gres.conf
+printf 'NodeName=%s Name=gpu Type=a100 File=/dev/null\nNodeName=gmfake Name=gpu Type=h100 File=/dev/null\n' $H >$T/gres.conf
 export SLURM_CONF=$T/slurm.conf
 stop() {
     for p in $T/slurmd.pid $T/slurmctld.pid; do [ -s $p ] && kill "$(cat $p)" 2>/dev/null; done
@@ -61,28 +69,32 @@ trap stop EXIT
 slurmctld -f $T/slurm.conf || { cat $T/slurmctld.log; fail "slurmctld did not start"; finish; }
 slurmd -f $T/slurm.conf || { cat $T/slurmd.log; fail "slurmd did not start"; finish; }
 for i in $(seq 60); do
-    st=$(sinfo -h -o %t 2>/dev/null | head -1)
+    st=$(sinfo -h -n $H -o %t 2>/dev/null | head -1)
     [ "$st" = idle ] && break
     sleep 0.5
 done
 [ "$st" = idle ] || { tail -5 $T/slurmctld.log $T/slurmd.log; fail "node not idle ($st)"; finish; }
 
-accepted=0 refused=0
+
+accepted=0 refused=0 matched_refusal=0
 for req in "$GM_SRC"/samples/requirements/*.json "$GM_SRC"/tests/export/data/req-*.json; do
     run "$GPUMATCH" check --node $T/node.json --require "$req"
     fits=$RC
-    run "$GPUMATCH" export --to slurm --nodes $T/node.json "$req"
+    run "$GPUMATCH" export --to slurm --nodes $T/cluster.json "$req"
     expect_rc 0 "export $req"
     C=$(sed -n 's/^--constraint=//p' <<<"$OUT")
     G=$(sed -n 's/^--gres=//p' <<<"$OUT")
     [ -n "$C" ] || { fail "no --constraint for $req"; continue; }
-    run timeout 60 srun --immediate=30 --constraint="$C" ${G:+--gres=gpu:1} true
+    run timeout 60 srun --immediate=5 --constraint="$C" ${G:+--gres=gpu:1} true
     if [ "$RC" -eq 0 ]; then
         accepted=$((accepted + 1))
+        echo "accepted: $(basename "$req"): --constraint=$C"
         [ "$fits" -eq 0 ] || fail "$req: Slurm accepted --constraint=$C but gpumatch check says it does not fit"
     else
         refused=$((refused + 1))
-        grep -qE "Invalid feature specification|Requested node configuration is not available" <<<"$ERR" \
+        grep -q "Invalid feature specification" <<<"$ERR" || matched_refusal=$((matched_refusal + 1))
+        echo "refused: $(basename "$req"): $(head -1 <<<"$ERR")"
+        grep -qE "Invalid feature specification|Requested node configuration is not available|Unable to allocate resources|Required node not available" <<<"$ERR" \
             || fail "$req: srun failed for another reason: $ERR"
         # a requirement the node fits must be accepted (expected ones listed here)
         case "$(basename "$req")" in
@@ -92,5 +104,8 @@ for req in "$GM_SRC"/samples/requirements/*.json "$GM_SRC"/tests/export/data/req
 done
 [ $accepted -ge 2 ] || fail "only $accepted requirement(s) accepted"
 [ $refused -ge 2 ] || fail "only $refused requirement(s) refused"
+# at least one refusal must come from Slurm's own feature matching (features
+# valid in the cluster, only on the node that is down), not from unknown words
+[ $matched_refusal -ge 1 ] || fail "no refusal came from Slurm's feature matching"
 echo "slurm: $accepted accepted, $refused refused"
 finish
