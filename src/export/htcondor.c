@@ -17,22 +17,37 @@
 #include "gpumatch/export.h"
 #include "internal.h"
 
-/* GPU id as condor_gpu_discovery -short-uuid writes it: "GPU-" + 8 hex digits */
-static void short_id(const gm_device *d, char *buf, size_t len) {
+/* GPU id as condor_gpu_discovery -short-uuid writes it: "GPU-" + 8 hex digits;
+ * the whole UUID when short ones would collide on this node. */
+static void short_id(const gm_device *d, bool full, char *buf, size_t len) {
     const char *u = d->uuid;
-    if (u && !strncmp(u, "GPU-", 4) && strlen(u) >= 12) snprintf(buf, len, "GPU-%.8s", u + 4);
-    else snprintf(buf, len, "CUDA%d", d->index);
+    if (u && !strncmp(u, "GPU-", 4) && strlen(u) >= 12)
+        snprintf(buf, len, full ? "GPU-%s" : "GPU-%.8s", u + 4);
+    else
+        snprintf(buf, len, "CUDA%d", d->index);
+}
+
+static bool short_ids_collide(const gm_node *n) {
+    char a[128], b[128];
+    for (size_t i = 0; i < n->n_devices; i++)
+        for (size_t k = i + 1; k < n->n_devices; k++) {
+            short_id(&n->devices[i], false, a, sizeof a);
+            short_id(&n->devices[k], false, b, sizeof b);
+            if (!strcmp(a, b)) return true;
+        }
+    return false;
 }
 
 int gm_export_htcondor_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
     gm_buf b = {0};
-    char id[64];
+    char id[128];
+    bool full = short_ids_collide(n);
     gm_buf_printf(&b, "# condor_gpu_discovery-style attributes for %s (gpumatch export --to htcondor)\n",
                   n->hostname ? n->hostname : n->instance_type ? n->instance_type : "node");
     gm_buf_printf(&b, "DetectedGPUs=");
     if (!n->n_devices) gm_buf_printf(&b, "0\n");
     for (size_t i = 0; i < n->n_devices; i++) {
-        short_id(&n->devices[i], id, sizeof id);
+        short_id(&n->devices[i], full, id, sizeof id);
         gm_buf_printf(&b, "%s%s%s", i ? ", " : "\"", id, i + 1 == n->n_devices ? "\"\n" : "");
     }
     gm_cuda_version dc;
@@ -41,8 +56,8 @@ int gm_export_htcondor_node(const gm_node *n, char **out, gm_strlist *notes, gm_
                       dc.minor * 10, gm_cuda_version_to_int(&dc));
     for (size_t i = 0; i < n->n_devices; i++) {
         const gm_device *d = &n->devices[i];
-        short_id(d, id, sizeof id);
-        char attr[64];
+        short_id(d, full, id, sizeof id);
+        char attr[128];
         snprintf(attr, sizeof attr, "%s", id);
         for (char *p = attr; *p; p++) if (*p == '-') *p = '_';
         gm_buf_printf(&b, "%s=[ id=\"%s\"; Capability=%d.%d;", attr, id, d->cc.major, d->cc.minor);
@@ -52,7 +67,7 @@ int gm_export_htcondor_node(const gm_node *n, char **out, gm_strlist *notes, gm_
         if (d->memory_mib >= 0) gm_buf_printf(&b, " GlobalMemoryMb=%ld;", d->memory_mib);
         gm_buf_printf(&b, " ]\n");
     }
-    (void)notes;
+    if (full) gm_note(&b, notes, "#", "8-digit GPU ids would collide on this node: full UUIDs used");
     *out = gm_buf_finish(&b, err);
     return *out ? 0 : GM_ENOMEM;
 }
