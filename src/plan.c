@@ -356,9 +356,9 @@ typedef struct {
     int32_t *memo_v;
     size_t memo_cap, memo_n;
     long fixed_full_text, type_full_text, count0_text;
-    /* last reason list per shape, valid while no placement happened since */
-    uint64_t placements;
-    uint64_t *shape_ver; /* placements + 1 when cached, 0 = none */
+    /* reason list per request shape: an unschedulable request's reasons do not
+     * depend on what was placed before (every kind that fits is full for it) */
+    uint8_t *shape_ver; /* 1 when built */
     gm_strlist *shape_reasons;
     size_t cap_sv, cap_sr;
     strmap texts;     /* reason text -> text id */
@@ -622,7 +622,7 @@ typedef struct {
 
 /* One line per distinct reason, naming the node kinds it applies to. */
 static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_plan_creq *c,
-                                 gm_strlist *out, gm_error *err) {
+                                 size_t *set, gm_error *err) {
     gm_requirement shape_req = *r; /* shallow: id and priority do not change a fit */
     shape_req.id = NULL;
     shape_req.priority = 0;
@@ -640,12 +640,9 @@ static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_p
         memset(&p->shape_reasons[p->nshapes], 0, sizeof *p->shape_reasons);
         p->nshapes++;
     }
-    if (p->shape_ver[shape] == p->placements + 1) { /* nothing changed since: same answer */
-        const gm_strlist *src = &p->shape_reasons[shape];
-        for (size_t i = 0; i < src->n; i++)
-            if (gm_strlist_add(out, src->items[i])) return gm_error_set(err, GM_ENOMEM, "out of memory");
-        return 0;
-    }
+    *set = (size_t)shape;
+    if (p->shape_ver[shape]) return 0;
+    gm_strlist *out = &p->shape_reasons[shape];
     size_t nk = p->nfixed + p->ntypes, ng = 0;
     rgroup *g = gm_xcalloc(nk + 1, sizeof *g);
     if (!g) return gm_error_set(err, GM_ENOMEM, "out of memory");
@@ -695,13 +692,7 @@ static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_p
     }
     if (!rc && nk == 0 && gm_strlist_add(out, "the inventory has no nodes"))
         rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-    if (!rc) {
-        gm_strlist *dst = &p->shape_reasons[shape];
-        gm_strlist_free(dst);
-        for (size_t i = 0; i < out->n && !rc; i++)
-            if (gm_strlist_add(dst, out->items[i])) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-        p->shape_ver[shape] = p->placements + 1;
-    }
+    if (!rc) p->shape_ver[shape] = 1;
     for (size_t j = 0; j < ng; j++) {
         p->text_group[g[j].text] = -1;
         free(g[j].names);
@@ -730,7 +721,8 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
         if (c->count > kd->maxfree) continue; /* no machine of this kind has that many free */
         (*checks)++;
         if (!gm_plan_check(p->ci, c, kd->rep)) continue;
-        if (best_k >= 0 && kd->members[0] > p->fixed[best_k].members[2 * best_m]) continue;
+        /* kinds are in order of their first machine: none after this can win */
+        if (best_k >= 0 && kd->members[0] > p->fixed[best_k].members[2 * best_m]) break;
         uint8_t gbuf[64], *gok = rn->ng <= 64 ? gbuf : malloc(rn->ng);
         if (!gok) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
         int64_t total = 0;
@@ -786,7 +778,7 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
         }
     }
     if (e->kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons)
-        rc = unschedulable_reasons(p, r, c, &e->reasons, err);
+        rc = unschedulable_reasons(p, r, c, &e->reason_set, err);
     gm_plan_request_free(c);
     return rc;
 }
@@ -812,12 +804,20 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
         size_t ri = order[i];
         rc = place_one(&p, opt, ri, &q->items[ri], &out->entries[ri], &out->checks, err);
         if (rc) break;
-        if (out->entries[ri].kind != GM_PLACE_UNSCHEDULABLE) p.placements++;
         switch (out->entries[ri].kind) {
         case GM_PLACE_NODE: out->n_on_nodes++; break;
         case GM_PLACE_INSTANCE_TYPE: out->n_on_types++; break;
         default: out->n_unschedulable++; break;
         }
+    }
+    if (!rc) { /* hand the shared reason lists to the plan */
+        out->reason_sets = p.shape_reasons;
+        out->n_reason_sets = p.nshapes;
+        p.shape_reasons = NULL;
+        p.nshapes = 0;
+        for (size_t i = 0; i < out->n; i++)
+            if (out->entries[i].kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons)
+                out->entries[i].reasons = &out->reason_sets[out->entries[i].reason_set];
     }
 done:
     free(order);
@@ -831,8 +831,9 @@ void gm_plan_free(gm_plan *p) {
     if (!p) return;
     for (size_t i = 0; i < p->n; i++) {
         free(p->entries[i].units);
-        gm_strlist_free(&p->entries[i].reasons);
     }
+    for (size_t i = 0; i < p->n_reason_sets; i++) gm_strlist_free(&p->reason_sets[i]);
+    free(p->reason_sets);
     free(p->entries);
     memset(p, 0, sizeof *p);
 }
@@ -898,8 +899,8 @@ char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, con
         } else {
             json_object_set_new(o, "placement", json_string("unschedulable"));
             json_t *rs = json_array();
-            for (size_t k = 0; k < e->reasons.n; k++)
-                json_array_append_new(rs, json_string(e->reasons.items[k]));
+            for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
+                json_array_append_new(rs, json_string(e->reasons->items[k]));
             json_object_set_new(o, "reasons", rs);
         }
         json_array_append_new(arr, o);
@@ -949,7 +950,8 @@ char *gm_plan_to_text(const gm_node_list *inv, const gm_requirement_list *q, con
             gm_buf_printf(&b, "\n");
         } else {
             gm_buf_printf(&b, "unschedulable\n");
-            for (size_t k = 0; k < e->reasons.n; k++) gm_buf_printf(&b, "  - %s\n", e->reasons.items[k]);
+            for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
+                gm_buf_printf(&b, "  - %s\n", e->reasons->items[k]);
         }
     }
     gm_buf_printf(&b, "%zu requests: %zu on nodes, %zu on instance types, %zu unschedulable\n", p->n,

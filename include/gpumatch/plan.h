@@ -42,7 +42,11 @@ typedef struct {
     long copy;           /* which of a fixed node's `count` identical machines, 0-based */
     gm_plan_unit *units; /* GM_PLACE_NODE: the devices assigned */
     size_t n_units;
-    gm_strlist reasons;  /* GM_PLACE_UNSCHEDULABLE: one line per node kind */
+    /* GM_PLACE_UNSCHEDULABLE: one line per distinct reason, naming the node
+     * kinds it applies to; shared by requests of the same shape (they get the
+     * same answer), owned by the plan. NULL otherwise. */
+    const gm_strlist *reasons;
+    size_t reason_set;   /* index into gm_plan.reason_sets */
 } gm_plan_entry;
 
 typedef struct {
@@ -50,6 +54,8 @@ typedef struct {
     size_t n;
     size_t n_on_nodes, n_on_types, n_unschedulable;
     uint64_t checks;        /* compiled (request, node kind) checks performed */
+    gm_strlist *reason_sets;
+    size_t n_reason_sets;
 } gm_plan;
 
 typedef struct {

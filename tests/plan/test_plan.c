@@ -337,18 +337,19 @@ static void check_plan(const gm_node_list *nodes, const gm_requirement_list *q, 
             continue;
         }
         assert_int_equal(e->kind, GM_PLACE_UNSCHEDULABLE);
-        assert_true(e->reasons.n >= 1);
+        assert_non_null(e->reasons);
+        assert_true(e->reasons->n >= 1);
         /* every instance type is accounted for by name (or in "N more kinds") */
         bool more = false;
-        for (size_t k = 0; k < e->reasons.n; k++) more |= strstr(e->reasons.items[k], " more kinds: ") != NULL;
+        for (size_t k = 0; k < e->reasons->n; k++) more |= strstr(e->reasons->items[k], " more kinds: ") != NULL;
         for (size_t n = 0; n < nodes->n && !more; n++) {
             if (!nodes->nodes[n].instance_type) continue;
             bool named = false;
             char pat[64], pat2[64];
             snprintf(pat, sizeof pat, "instance type %s:", nodes->nodes[n].instance_type);
             snprintf(pat2, sizeof pat2, "instance type %s,", nodes->nodes[n].instance_type);
-            for (size_t k = 0; k < e->reasons.n; k++)
-                named |= strstr(e->reasons.items[k], pat) || strstr(e->reasons.items[k], pat2);
+            for (size_t k = 0; k < e->reasons->n; k++)
+                named |= strstr(e->reasons->items[k], pat) || strstr(e->reasons->items[k], pat2);
             assert_true(named);
         }
     }
@@ -417,8 +418,8 @@ static void test_priority_and_no_double_booking(void **st) {
     assert_int_equal(p.entries[0].kind, GM_PLACE_NODE);
     assert_int_equal(p.entries[0].units[0].device, 1);
     assert_int_equal(p.entries[1].kind, GM_PLACE_UNSCHEDULABLE);
-    assert_int_equal(p.entries[1].reasons.n, 1);
-    assert_non_null(strstr(p.entries[1].reasons.items[0], "assigned to earlier requests"));
+    assert_int_equal(p.entries[1].reasons->n, 1);
+    assert_non_null(strstr(p.entries[1].reasons->items[0], "assigned to earlier requests"));
     gm_plan_free(&p);
     gm_node_list_free(&nodes);
     gm_requirement_list_free(&q);
@@ -447,10 +448,10 @@ static void test_cheapest_type_and_exhaustion(void **st) {
     assert_string_equal(nodes.nodes[p.entries[1].node].instance_type, "a100");
     assert_int_equal(p.entries[2].kind, GM_PLACE_UNSCHEDULABLE);
     /* one line per distinct reason: the two used-up types share one */
-    assert_int_equal(p.entries[2].reasons.n, 3);
-    assert_non_null(strstr(p.entries[2].reasons.items[0], "instance type h100: "));
-    assert_non_null(strstr(p.entries[2].reasons.items[0], "GPU 0: no cubin for major 9"));
-    assert_non_null(strstr(p.entries[2].reasons.items[2],
+    assert_int_equal(p.entries[2].reasons->n, 3);
+    assert_non_null(strstr(p.entries[2].reasons->items[0], "instance type h100: "));
+    assert_non_null(strstr(p.entries[2].reasons->items[0], "GPU 0: no cubin for major 9"));
+    assert_non_null(strstr(p.entries[2].reasons->items[2],
                            "instance type a10, instance type a100: fits, but every instance"));
     gm_plan_free(&p);
     gm_node_list_free(&nodes);
