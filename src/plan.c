@@ -316,7 +316,7 @@ bool gm_plan_check(const gm_plan_inventory *inv, const gm_plan_creq *c, size_t n
     const cnode *n = &inv->nodes[node];
     if (!node_level_ok(c, n)) return false;
     int64_t have = 0;
-    const cgroup *g = inv->groups + n->g0;
+    const cgroup *g = n->ng ? inv->groups + n->g0 : NULL;
     for (uint32_t i = 0; i < n->ng; i++)
         if (group_ok(c, n, &g[i])) have += g[i].count;
     return have >= c->count;
