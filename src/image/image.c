@@ -2,6 +2,7 @@
  * layout directory, docker-archive or OCI archive tarball) and walks it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,6 +100,8 @@ int gm_image_file_slurp(gm_image_file *f, size_t max, unsigned char **out, size_
                         gm_error *err) {
     *out = NULL;
     *len = 0;
+    if (max >= SIZE_MAX / 2)
+        max = SIZE_MAX / 2; /* keeps size + 1 and doubling from overflowing */
     if (f->size > max)
         return gm_error_set(err, GM_EUNSUPPORTED, "%s: %llu bytes, more than the limit of %zu",
                             f->path, (unsigned long long)f->size, max);
@@ -107,13 +110,22 @@ int gm_image_file_slurp(gm_image_file *f, size_t max, unsigned char **out, size_
     if (!buf)
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     for (;;) {
-        if (n + 1 >= cap) { /* the file grew (or a size lied): grow within max */
+        if (n + 1 >= cap) { /* full: the file grew (or a size lied), or this is the end */
             if (cap > max) {
-                free(buf);
-                return gm_error_set(err, GM_EUNSUPPORTED, "%s: more than the limit of %zu bytes",
-                                    f->path, max);
+                unsigned char probe;
+                size_t got = 0;
+                int rc = f->read(f, &probe, 1, &got, err);
+                if (rc < 0 || got) {
+                    free(buf);
+                    return rc < 0 ? rc
+                                  : gm_error_set(err, GM_EUNSUPPORTED,
+                                                 "%s: more than the limit of %zu bytes", f->path,
+                                                 max);
+                }
+                break;
             }
-            size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            size_t lim = max < SIZE_MAX ? max + 1 : SIZE_MAX;
+            size_t nc = cap > lim / 2 ? lim : cap * 2;
             unsigned char *nb = realloc(buf, nc);
             if (!nb) {
                 free(buf);

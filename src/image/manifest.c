@@ -28,12 +28,13 @@ static int load_doc(gm_img_src *s, const char *name, json_t **out, gm_error *err
     int rc = gm_src_read_doc(s, name, GM_MAX_DOC_BYTES, &text, &len, err);
     if (rc < 0)
         return rc;
-    json_error_t je;
-    *out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    char origin[600];
+    snprintf(origin, sizeof origin, "%s: %s", s->origin, name);
+    gm_jctx c = {.origin = origin};
+    *out = gm_json_loadb(text, len, &c, err);
     free(text);
     if (!*out)
-        return gm_error_set(err, GM_EINVAL, "%s: %s: invalid JSON at line %d column %d: %s",
-                            s->origin, name, je.line, je.column, je.text);
+        return err ? err->code : GM_EINVAL;
     return 0;
 }
 
