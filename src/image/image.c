@@ -24,6 +24,10 @@ static bool is_data_member(char type) {
 int gm_src_open_blob(gm_img_src *s, const char *name, gm_blob *b, gm_error *err) {
     char q[64];
     *b = (gm_blob){.fd = -1};
+    if (s->whole) {
+        *b = (gm_blob){.fd = s->fd, .own_fd = false, .off = 0, .size = s->fsize};
+        return 0;
+    }
     if (s->fd >= 0) {
         const gm_tar_member *m = gm_tar_index_find(&s->ix, name);
         if (!m)
@@ -235,8 +239,19 @@ int gm_image_walk(const char *path, gm_image_visit visit, void *ctx, gm_image_in
         if ((rc = set_kind(info, "oci-archive", err)) == 0 &&
             (rc = gm_img_plan_oci(&s, &plan, err)) == 0)
             rc = walk_plan(&s, &plan, visit, ctx, info, &n_files, &n_skipped, err);
+    } else if (tar || gm_img_is_compressed_tar(s.fd, s.fsize)) {
+        /* a root file system tarball (`docker export`, a rootfs .tar.gz): one layer */
+        const char *base = strrchr(path, '/');
+        s.whole = true;
+        if ((rc = set_kind(info, "rootfs-archive", err)) == 0 &&
+            (rc = gm_strlist_add(&plan.layers, base ? base + 1 : path)) < 0)
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        if (rc == 0) {
+            if (info)
+                info->n_layers = 1;
+            rc = gm_img_walk_layers(&s, &plan.layers, visit, ctx, &n_files, &n_skipped, err);
+        }
     } else if ((rc = set_kind(info, "file", err)) == 0) {
-        /* any other file, a tar without image metadata included, is visited as is */
         int fd = s.fd;
         gm_image_file f = {.path = path,
                            .size = s.fsize,

@@ -48,6 +48,7 @@ typedef struct {
     int fd;             /* archive file, or -1 */
     uint64_t fsize;
     gm_tar_index ix;
+    bool whole;         /* a root file system tarball: every blob is the whole file */
 } gm_img_src;
 
 /* A byte range of a file holding one blob (a layer, a JSON document). */
@@ -79,6 +80,10 @@ void gm_img_plan_free(gm_img_plan *p);
 /* ---- layer merge (layers.c) ---- */
 int gm_img_walk_layers(gm_img_src *s, const gm_strlist *layers, gm_image_visit visit, void *ctx,
                        size_t *n_files, size_t *n_skipped, gm_error *err);
+
+/* True when the file is a tar compressed with gzip/zstd/xz/bzip2 (only its
+ * first header is decompressed to tell). */
+bool gm_img_is_compressed_tar(int fd, uint64_t size);
 
 /* ---- directory tree (dir.c) ---- */
 int gm_img_walk_dir(const char *root, gm_image_visit visit, void *ctx, size_t *n_files,

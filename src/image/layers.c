@@ -436,6 +436,24 @@ static int link_pass(layer *L, hlinks *links, gm_image_visit visit, void *ctx, s
     return rc;
 }
 
+bool gm_img_is_compressed_tar(int fd, uint64_t size) {
+    unsigned char m[6];
+    if (size < sizeof m || pread(fd, m, sizeof m, 0) != (ssize_t)sizeof m)
+        return false;
+    bool magic = (m[0] == 0x1f && m[1] == 0x8b) ||                                /* gzip */
+                 (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) || /* zstd */
+                 !memcmp(m, "\xfd" "7zXZ", 5) ||                                    /* xz */
+                 !memcmp(m, "BZh", 3);                                             /* bzip2 */
+    if (!magic)
+        return false;
+    gm_img_src src = {.origin = "", .dirfd = -1, .fd = fd, .fsize = size, .whole = true};
+    layer L = {.src = &src, .blob = "", .index = 1};
+    struct archive_entry *e;
+    bool ok = layer_open(&L, NULL) == 0 && layer_next(&L, &e, NULL) == 1;
+    layer_close(&L);
+    return ok;
+}
+
 int gm_img_walk_layers(gm_img_src *src, const gm_strlist *layers, gm_image_visit visit, void *ctx,
                        size_t *n_files, size_t *n_skipped, gm_error *err) {
     pset set = {0};

@@ -257,14 +257,40 @@ ln -s $R $T/rootlink # the root itself may be a symlink
 run "$W" $T/rootlink
 same_files "symlinked root" $T/expected-dir
 
-# ---- plain files (a tar without image metadata is a plain file) ----
+# ---- root file system tarballs (a tar, compressed or not, without image metadata) ----
+{
+    for f in etc/os-release usr/lib/libold.so usr/lib/libkeep.so opt/app/data/a.txt \
+        opt/app/data/b.txt opt/gone/x var/cache/c1 usr/bin/tool dirfile/sub/y; do
+        exp /$f $L1/$f
+    done
+    exp /usr/bin/tool-hl $L1/usr/bin/tool
+} >$T/expected-l1
 run "$W" $T/layer1.tar
-expect_rc 0 "plain tar"
-expect_out "kind	file"
-same_files "plain tar" <(exp $T/layer1.tar $T/layer1.tar)
+expect_rc 0 "rootfs tar"
+expect_out "kind	rootfs-archive"
+expect_out "layers	1"
+same_files "rootfs tar" $T/expected-l1
+gzip -nc $T/layer1.tar >$T/rootfs.tar.gz
+run "$W" $T/rootfs.tar.gz
+expect_out "kind	rootfs-archive"
+same_files "rootfs tar.gz" $T/expected-l1
+run "$W" $T/layer3.tzst
+expect_out "kind	rootfs-archive"
+expect_no_out "env	"
+# ---- plain files ----
 run "$W" $CUDART
+expect_rc 0 "plain ELF"
 expect_out "kind	file"
 same_files "plain ELF" <(exp $CUDART $CUDART)
+printf 'just text' | gzip -n >$T/text.gz # compressed, but not a tar
+run "$W" $T/text.gz
+expect_out "kind	file"
+same_files "plain gzip" <(exp $T/text.gz $T/text.gz)
+# cut inside libcudart's data (a tiny truncated .gz is not recognised as a tar: plain file)
+head -c $(($(stat -c %s $T/layer2.tgz) / 2)) $T/layer2.tgz >$T/cut.tar.gz
+run "$W" $T/cut.tar.gz
+expect_rc 1 "truncated rootfs tar.gz"
+expect_err "cut.tar.gz: layer 1 (cut.tar.gz): /usr/local/cuda/lib64/libcudart.so.13: truncated gzip input"
 
 # ---- malformed images: clear errors naming the place ----
 bad_docker() { # MANIFEST-JSON [LAYER]: docker-archive with that manifest.json
