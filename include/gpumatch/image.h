@@ -29,7 +29,8 @@ struct gm_image_file {
 typedef int (*gm_image_visit)(void *ctx, gm_image_file *f, gm_error *err);
 
 typedef struct {
-    char *kind;            /* "directory", "docker-archive", "oci-archive", "oci-layout", "file" */
+    char *kind;            /* "directory", "docker-archive", "oci-archive", "oci-layout",
+                              "rootfs-archive" (a tar/.tar.gz root fs), "file" */
     char *reference;       /* image name/tag if known */
     gm_strlist env;        /* image config Env ("KEY=VALUE"), e.g. NVIDIA_REQUIRE_CUDA */
     size_t n_layers;

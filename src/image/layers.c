@@ -322,6 +322,11 @@ static int layer_pass(layer *L, uint32_t l, pset *set, hlinks *links, gm_image_v
             return c;
         if (c == 1)
             continue;
+        if (L->src->whole && (!strcmp(clean, "manifest.json") || !strcmp(clean, "oci-layout")))
+            return gm_error_set(err, GM_EUNSUPPORTED,
+                                "%s: a compressed image archive (it holds %s): decompress it "
+                                "first, gpumatch reads image archives uncompressed",
+                                L->src->origin, clean);
         char *slash = strrchr(clean, '/');
         const char *base = slash ? slash + 1 : clean;
         size_t dlen = slash ? (size_t)(slash - clean) : 0;

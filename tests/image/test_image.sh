@@ -277,6 +277,10 @@ same_files "rootfs tar.gz" $T/expected-l1
 run "$W" $T/layer3.tzst
 expect_out "kind	rootfs-archive"
 expect_no_out "env	"
+gzip -nc $T/docker.tar >$T/docker.tar.gz
+run "$W" $T/docker.tar.gz
+expect_rc 1 "compressed docker save"
+expect_err "docker.tar.gz: a compressed image archive (it holds manifest.json): decompress it first"
 # ---- plain files ----
 run "$W" $CUDART
 expect_rc 0 "plain ELF"
