@@ -200,8 +200,18 @@ static void layer_close(layer *L) {
 
 static int layer_open(layer *L, gm_error *err) {
     int rc = gm_src_open_blob(L->src, L->blob, &L->b, err);
-    if (rc < 0)
-        return gm_error_prefix(err, "layer %zu: ", L->index);
+    if (rc < 0) {
+        if (!err)
+            return rc;
+        /* "ORIGIN: detail" -> "ORIGIN: layer N: detail" */
+        char detail[GM_ERROR_MSG_MAX];
+        size_t ol = strlen(L->src->origin);
+        const char *m = err->msg;
+        if (!strncmp(m, L->src->origin, ol) && !strncmp(m + ol, ": ", 2))
+            m += ol + 2;
+        snprintf(detail, sizeof detail, "%s", m);
+        return gm_error_set(err, rc, "%s: layer %zu: %s", L->src->origin, L->index, detail);
+    }
     if (!(L->rg = malloc(sizeof *L->rg)) || !(L->a = archive_read_new())) {
         layer_close(L);
         return gm_error_set(err, GM_ENOMEM, "out of memory");

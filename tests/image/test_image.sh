@@ -324,7 +324,7 @@ expect_err "2 images"
 bad_docker '[{"Config":"c.json","Layers":["l1/layer.tar","l9/layer.tar"]}]'
 run "$W" $T/bad.tar
 expect_rc 1 "missing layer"
-expect_err "layer 2: $T/bad.tar: \"l9/layer.tar\" is missing from the archive"
+expect_err "$T/bad.tar: layer 2: \"l9/layer.tar\" is missing from the archive"
 printf '{"config":{"Env":["A=1",2]}}' >$T/bad/c.json
 bad_docker '[{"Config":"c.json","Layers":["l1/layer.tar"]}]'
 printf '{"config":{"Env":["A=1",2]}}' >$T/bad/c.json && tar -C $T/bad -cf $T/bad.tar .
@@ -369,7 +369,7 @@ expect_err "layer 3 (blobs/sha256/$b2):"
 # missing blob
 rm $T/oci-trunc/blobs/sha256/$b2
 run "$W" $T/oci-trunc
-expect_err "layer 3: $T/oci-trunc: blobs/sha256/$b2: missing"
+expect_err "$T/oci-trunc: layer 3: blobs/sha256/$b2: missing"
 # a layer that is not a tar
 printf 'not a tar at all' >$T/oci-trunc/blobs/sha256/$b2
 run "$W" $T/oci-trunc
