@@ -218,11 +218,16 @@ static int layer_open(layer *L, gm_error *err) {
     }
     *L->rg = (region){.fd = L->b.fd, .off = L->b.off, .size = L->b.size};
     /* Compression per the OCI/Docker layer media types (tar, gzip, zstd), plus
-     * xz and bzip2 which old tools wrote; nothing that spawns programs. */
-    archive_read_support_filter_gzip(L->a);
-    archive_read_support_filter_zstd(L->a);
-    archive_read_support_filter_xz(L->a);
-    archive_read_support_filter_bzip2(L->a);
+     * xz and bzip2 which old tools wrote. libarchive falls back to running an
+     * external program when built without a library: only linked ones count. */
+    if (archive_zlib_version())
+        archive_read_support_filter_gzip(L->a);
+    if (archive_libzstd_version())
+        archive_read_support_filter_zstd(L->a);
+    if (archive_liblzma_version())
+        archive_read_support_filter_xz(L->a);
+    if (archive_bzlib_version())
+        archive_read_support_filter_bzip2(L->a);
     archive_read_support_format_tar(L->a);
     archive_read_set_read_callback(L->a, region_read);
     archive_read_set_skip_callback(L->a, region_skip);

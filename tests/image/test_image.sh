@@ -274,6 +274,13 @@ gzip -nc $T/layer1.tar >$T/rootfs.tar.gz
 run "$W" $T/rootfs.tar.gz
 expect_out "kind	rootfs-archive"
 same_files "rootfs tar.gz" $T/expected-l1
+for c in xz bzip2; do
+    command -v $c >/dev/null || continue
+    $c -c $T/layer1.tar >$T/rootfs.$c
+    run "$W" $T/rootfs.$c
+    expect_out "kind	rootfs-archive"
+    same_files "rootfs $c" $T/expected-l1
+done
 run "$W" $T/layer3.tzst
 expect_out "kind	rootfs-archive"
 expect_no_out "env	"
