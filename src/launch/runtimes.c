@@ -180,32 +180,22 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
     return rc ? oom(err) : 0;
 }
 
-/* Every NVIDIA_REQUIRE_* expression that applies: the requirement's and the image's. */
+/* The image's NVIDIA_REQUIRE_* expressions (gm_match already evaluates the
+ * requirement document's own). */
 static int collect_nvreq(const gm_requirement *req, const gm_launch_opts *o, gm_strlist *exprs,
                          gm_strlist *notes, gm_error *err) {
-    bool disabled = req->nvidia_disable_require;
+    if (!o->image_env)
+        return 0;
+    bool disabled = false;
     gm_strlist img = {0};
-    if (o->image_env) {
-        bool img_disabled = false;
-        int rc = gm_nvreq_from_env(o->image_env, &img, &img_disabled, err);
-        if (rc) {
-            gm_strlist_free(&img);
-            return rc;
-        }
-        disabled |= img_disabled;
-    }
-    int rc = 0;
-    if (disabled) {
-        if (req->nvidia_require.n + img.n > 0)
-            rc = gm_strlist_add(notes, "NVIDIA_DISABLE_REQUIRE is set: NVIDIA_REQUIRE_* not evaluated");
-    } else {
-        for (size_t i = 0; rc == 0 && i < req->nvidia_require.n; i++)
-            rc = gm_strlist_add(exprs, req->nvidia_require.items[i]);
-        for (size_t i = 0; rc == 0 && i < img.n; i++)
-            rc = gm_strlist_add(exprs, img.items[i]);
-    }
+    int rc = gm_nvreq_from_env(o->image_env, &img, &disabled, err);
+    if (rc == 0 && disabled && img.n)
+        rc = gm_strlist_add(notes, "image sets NVIDIA_DISABLE_REQUIRE: its NVIDIA_REQUIRE_* "
+                                   "are not evaluated") ? oom(err) : 0;
+    for (size_t i = 0; rc == 0 && !disabled && !req->nvidia_disable_require && i < img.n; i++)
+        rc = gm_strlist_add(exprs, img.items[i]) ? oom(err) : 0;
     gm_strlist_free(&img);
-    return rc ? oom(err) : 0;
+    return rc;
 }
 
 int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_launch_opts *o,
@@ -241,10 +231,16 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         goto out;
     for (size_t i = 0; i < p->verdict.notes.n && rc == 0; i++)
         rc = gm_strlist_add(&p->notes, p->verdict.notes.items[i]);
-    /* Node-level failures other than "too few devices" are final; the device
-     * count is re-checked below with --gpus. */
-    for (size_t i = 0; i < p->verdict.reasons.n && rc == 0; i++)
+    /* Node-level failures other than "too few devices" (gm_match's last
+     * reason when it applies) are final; the count is re-checked below. */
+    size_t nr = p->verdict.reasons.n;
+    if (nr && (long)p->verdict.n_compatible < req->device_count)
+        nr--;
+    for (size_t i = 0; i < nr && rc == 0; i++)
         rc = gm_strlist_add(&p->reasons, p->verdict.reasons.items[i]);
+    if (rc == 0 && o->gpus > 0 && o->gpus < req->device_count)
+        rc = gm_strlist_addf(&p->reasons, "the requirement needs %ld devices; --gpus %ld is fewer",
+                             req->device_count, o->gpus);
     if (rc) {
         rc = oom(err);
         goto out;
