@@ -59,7 +59,7 @@ int gm_cli_driver_files(int argc, char **argv) {
     char vbuf[32];
     gm_node_init(&node);
     if (node_file) {
-        int rc = gm_cli_load_node("driver-files", node_file, o.root, &node);
+        int rc = gm_cli_load_node("driver-files", node_file, o.root, &node, false);
         if (rc != GM_EXIT_OK)
             return rc;
         if (!o.driver_version)

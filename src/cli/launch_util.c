@@ -10,7 +10,8 @@
  * verb linkable without it (src/cli/probe.c's strong use pulls it in). */
 #pragma weak gm_probe
 
-int gm_cli_load_node(const char *verb, const char *file, const char *root, gm_node *out) {
+int gm_cli_load_node(const char *verb, const char *file, const char *root, gm_node *out,
+                     bool quiet) {
     gm_error err = {0};
     gm_node_init(out);
     if (file) {
@@ -30,13 +31,15 @@ int gm_cli_load_node(const char *verb, const char *file, const char *root, gm_no
         return GM_EXIT_OK;
     }
     if (!gm_probe) {
-        gm_cli_errorf(verb, "this build has no probe; give --node FILE");
+        if (!quiet)
+            gm_cli_errorf(verb, "this build has no probe; give --node FILE");
         return GM_EXIT_ENV;
     }
     gm_probe_opts po = {.root = root};
     int rc = gm_probe(&po, out, &err);
     if (rc < 0) {
-        gm_cli_error(verb, &err);
+        if (!quiet)
+            gm_cli_error(verb, &err);
         return gm_cli_exit_for(rc);
     }
     return GM_EXIT_OK;
