@@ -245,12 +245,23 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         rc = oom(err);
         goto out;
     }
+    bool skipped_mig = false, by_index = false;
     for (size_t u = 0; u < p->verdict.n_units && (long)p->ids.n < need; u++) {
         const gm_unit_verdict *uv = &p->verdict.units[u];
         char label[32];
         gm_unit_label(&p->verdict, uv, label, sizeof label);
         if (!uv->ok)
             continue;
+        if (uv->mig >= 0 && need > 1) {
+            /* A CUDA process enumerates one MIG device at most (NVIDIA MIG user guide). */
+            if (!skipped_mig && gm_strlist_add(&p->notes, "MIG instances not combined: a CUDA "
+                                                          "process uses one MIG device") < 0) {
+                rc = oom(err);
+                goto out;
+            }
+            skipped_mig = true;
+            continue;
+        }
         const gm_device *dev = &node->devices[uv->device];
         bool pass = true;
         for (size_t e = 0; e < exprs.n && pass; e++) {
@@ -272,6 +283,7 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         if (!id) {
             /* No UUID in the node document: fall back to the index. */
             rc = gm_strlist_add(&p->ids, label);
+            by_index = true;
             if (rc == 0)
                 rc = gm_strlist_addf(&p->notes, "device %s has no UUID; selected by index", label);
         } else if (!id_ok(id)) {
@@ -289,7 +301,7 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         }
     }
     if ((long)p->ids.n < need) {
-        gm_strlist_addf(&p->reasons, "%ld device(s) needed, %zu compatible on %s", need,
+        gm_strlist_addf(&p->reasons, "%ld device(s) needed, %zu usable on %s", need,
                         p->ids.n, node->hostname ? node->hostname : "this node");
         for (size_t u = 0; u < p->verdict.n_units; u++) {
             const gm_unit_verdict *uv = &p->verdict.units[u];
@@ -307,7 +319,11 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         rc = oom(err);
         goto out;
     }
-    rc = gm_strlist_addf(&p->container_env, "CUDA_VISIBLE_DEVICES=%s", ids);
+    /* docker and podman renumber the devices they expose from 0: a host index
+     * would name the wrong one inside, a UUID never does. */
+    bool renumbers = o->runtime == GM_RT_DOCKER || o->runtime == GM_RT_PODMAN;
+    if (!(by_index && renumbers))
+        rc = gm_strlist_addf(&p->container_env, "CUDA_VISIBLE_DEVICES=%s", ids);
     /* Under CDI the spec sets NVIDIA_VISIBLE_DEVICES=void so NVIDIA's legacy
      * hook does not inject devices a second time; leave it to the spec. */
     if (rc == 0 && o->runtime != GM_RT_PODMAN)

@@ -33,6 +33,25 @@ run "$G" launch --node "$D/node-mixed.json" --require "$D/req-sm80-x2.json" --no
 expect_rc 1
 expect_err "needs 2 devices"
 
+# MIG: the instance big enough, by its MIG UUID; never two MIG devices for one
+# process; a device without UUID goes by index, and docker/podman (which
+# renumber from 0 inside) then get no CUDA_VISIBLE_DEVICES.
+mig=(launch --node "$D/node-mig.json" --require "$D/req-sm80-20g.json" --no-preflight)
+run "$G" "${mig[@]}" --runtime podman --dry-run "$IMG"
+expect_rc 0
+expect_out "nvidia.com/gpu=MIG-b1000000-1111-2222-3333-444444444441"
+expect_out "CUDA_VISIBLE_DEVICES=MIG-b1000000-1111-2222-3333-444444444441"
+run "$G" "${mig[@]}" --runtime podman --gpus 2 --dry-run "$IMG"
+expect_rc 1
+expect_err "MIG instances not combined"
+sed 's/"uuid": "GPU-a1000000-1111-2222-3333-44444444444[12]", //' "$D/node-mixed.json" >"$GM_TMP/no-uuid.json"
+run "$G" launch --node "$GM_TMP/no-uuid.json" --require "$D/req-sm80.json" --no-preflight --runtime docker --dry-run "$IMG"
+expect_rc 0
+expect_out '"device=1"'
+expect_no_out "CUDA_VISIBLE_DEVICES"
+run "$G" launch --node "$GM_TMP/no-uuid.json" --require "$D/req-sm80.json" --no-preflight --runtime singularity --dry-run "$IMG"
+expect_out "SINGULARITYENV_CUDA_VISIBLE_DEVICES=1"
+
 # Engine API body equals the hand-written one.
 run "$G" "${base[@]}" --runtime docker --gpus 2 --engine-api "$IMG" -- nvidia-smi -L
 expect_rc 0
@@ -49,7 +68,7 @@ expect_one_line_err
 [ -z "$OUT" ] || fail "refusal printed a command: $OUT"
 run "$G" "${base[@]}" --runtime docker --gpus 3 --dry-run "$IMG"
 expect_rc 1
-expect_err "3 device(s) needed, 2 compatible"
+expect_err "3 device(s) needed, 2 usable"
 expect_err "device 0: "
 
 # Argument injection: an image that looks like an option is refused, even
