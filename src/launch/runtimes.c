@@ -226,6 +226,7 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
     if (rc)
         return rc;
     gm_strlist exprs = {0};
+    gm_strlist nvfail = {0}; /* image requirement failures: reasons if refused, else notes */
     rc = collect_nvreq(req, o, &exprs, &p->notes, err);
     if (rc)
         goto out;
@@ -272,7 +273,7 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
                 goto out;
             }
             if (!pass)
-                gm_strlist_addf(&p->notes, "device %s: unsatisfied condition \"%.200s\"%s%.300s",
+                gm_strlist_addf(&nvfail, "device %s: unsatisfied condition \"%.200s\"%s%.300s",
                                 label, exprs.items[e], why.n ? ": " : "",
                                 why.n ? why.items[0] : "");
             gm_strlist_free(&why);
@@ -311,6 +312,8 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
                 gm_strlist_addf(&p->reasons, "device %s: %s", label, uv->reasons.items[k]);
         }
     }
+    for (size_t i = 0; i < nvfail.n; i++)
+        gm_strlist_add(p->reasons.n ? &p->reasons : &p->notes, nvfail.items[i]);
     p->ok = p->reasons.n == 0;
     if (!p->ok)
         goto out;
@@ -337,6 +340,7 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
     }
     rc = build_argv(p, o, caps, err);
 out:
+    gm_strlist_free(&nvfail);
     gm_strlist_free(&exprs);
     if (rc)
         gm_launch_plan_free(p);
