@@ -96,7 +96,9 @@ static int load(nvml_api *a, const gm_probe_opts *o, gm_error *err) {
     a->h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!a->h) {
         const char *e = dlerror();
-        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s: %s", lib, e ? e : "not found");
+        size_t l = strlen(lib);
+        if (e && !strncmp(e, lib, l) && !strncmp(e + l, ": ", 2)) e += l + 2; /* no echo */
+        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", lib, e ? e : "not found");
     }
     /* nvmlErrorString first so later messages can use it. */
     SYM(ErrorString, "nvmlErrorString", false);

@@ -1,4 +1,4 @@
-/* Shared between the probe backends (src/probe/*.c); not public. */
+/* Shared between the probe backends in src/probe; not public. */
 #ifndef GM_PROBE_INT_H
 #define GM_PROBE_INT_H
 
