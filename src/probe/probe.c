@@ -43,7 +43,7 @@ char *gm_probe_mig_profile_from_name(const char *name) {
 char *gm_probe_norm_busid(const char *s) {
     unsigned int dom = 0, bus, dev, fn;
     int used = 0;
-    if (!s) return NULL;
+    if (!s || !*s || s[strspn(s, "0123456789abcdefABCDEF:.")]) return NULL;
     if (sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &used) != 4 || s[used]) {
         used = 0;
         dom = 0;
@@ -93,6 +93,52 @@ const char *gm_probe_brand_from_text(const char *text) {
     for (size_t i = 0; i < sizeof longer / sizeof longer[0]; i++)
         if (!strcmp(k, longer[i].text)) return longer[i].word;
     return "unknown";
+}
+
+/* Product name -> compute capability. Source: NVIDIA's "CUDA GPUs" page
+ * (developer.nvidia.com/cuda-gpus). A trailing '*' lets the name go on with any
+ * characters ("RTX 40*" = RTX 4090); otherwise the match must end at a
+ * non-digit, and it must always start a word, so "A10" misses "A100". */
+static const struct {
+    const char *needle;
+    int major, minor;
+} name_cc[] = {
+    {"GB300", 10, 3}, {"B300", 10, 3}, {"GB200", 10, 0}, {"B200", 10, 0}, {"GB10", 12, 1},
+    {"RTX PRO 6000 Blackwell*", 12, 0}, {"RTX 50*", 12, 0},
+    {"GH200", 9, 0}, {"H100", 9, 0}, {"H200", 9, 0}, {"H800", 9, 0}, {"H20", 9, 0},
+    {"Ada Generation*", 8, 9}, {"L40S", 8, 9}, {"L40", 8, 9}, {"L20", 8, 9}, {"L4", 8, 9},
+    {"RTX 40*", 8, 9},
+    {"A100", 8, 0}, {"A800", 8, 0}, {"A30", 8, 0},
+    {"RTX A*", 8, 6}, {"A10", 8, 6}, {"A10G", 8, 6}, {"A40", 8, 6}, {"A16", 8, 6}, {"A2", 8, 6},
+    {"RTX 30*", 8, 6},
+    {"T4", 7, 5}, {"Quadro RTX*", 7, 5}, {"TITAN RTX", 7, 5}, {"RTX 20*", 7, 5},
+    {"GTX 16*", 7, 5},
+    {"V100", 7, 0}, {"TITAN V", 7, 0},
+    {"P100", 6, 0}, {"P40", 6, 1}, {"P4", 6, 1}, {"GTX 10*", 6, 1},
+};
+
+static bool word_match(const char *name, const char *needle) {
+    size_t nl = strlen(needle);
+    bool open = nl && needle[nl - 1] == '*';
+    if (open) nl--;
+    for (const char *p = name; *p; p++) {
+        if (strncasecmp(p, needle, nl)) continue;
+        if (p != name && isalnum((unsigned char)p[-1])) continue;
+        if (!open && isdigit((unsigned char)p[nl])) continue;
+        return true;
+    }
+    return false;
+}
+
+bool gm_probe_cc_from_name(const char *name, gm_cc *cc) {
+    if (!name) return false;
+    for (size_t i = 0; i < sizeof name_cc / sizeof name_cc[0]; i++)
+        if (word_match(name, name_cc[i].needle)) {
+            cc->major = name_cc[i].major;
+            cc->minor = name_cc[i].minor;
+            return true;
+        }
+    return false;
 }
 
 /* ---- visible devices ---- */

@@ -2,6 +2,7 @@
 #ifndef GM_PROBE_INT_H
 #define GM_PROBE_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "gpumatch/probe.h"
 
@@ -21,6 +22,8 @@ gm_device *gm_probe_add_device(gm_node *n);
 gm_mig_instance *gm_probe_add_mig(gm_device *d);
 /* MIG profile from a MIG device name: "NVIDIA A100-SXM4-40GB MIG 1g.5gb" -> "1g.5gb". */
 char *gm_probe_mig_profile_from_name(const char *name);
+/* Compute capability from a product name ("Tesla T4" -> 7.5); false if unknown. */
+bool gm_probe_cc_from_name(const char *name, gm_cc *cc);
 /* "00000000:07:00.0" normalised: lower-case hex, 8-digit domain. NULL on junk. */
 char *gm_probe_norm_busid(const char *s);
 /* Path under root ("" or NULL = "/"). Caller frees. */

@@ -94,6 +94,7 @@ static int read_gpu(const char *dir, const char *bus, gm_node *out, gm_error *er
         if (!strcmp(key, "Model")) {
             free(d->name);
             d->name = gm_strdup(val);
+            gm_probe_cc_from_name(d->name, &d->cc); /* /proc has no capability */
         } else if (!strcmp(key, "GPU UUID")) {
             /* '?' placeholders until the GPU has been initialised once */
             if (!strncmp(val, "GPU-", 4) && !strchr(val, '?')) {
