@@ -29,6 +29,13 @@ expect_out '"memory_mib": 81920'
 expect_out '"brand": "nvidia"'
 expect_out "\"hostname\": \"$(hostname)\""
 
+# The document reads back: `gpumatch check` takes it as a node.
+run stubbed eight "$GPUMATCH" probe --root "$GM_TMP/empty" --out "$GM_TMP/eight.json"
+expect_rc 0 "probe --out"
+run "$GPUMATCH" check --node "$GM_TMP/eight.json" --require "$GM_SRC/samples/requirements/pytorch-cu121.json"
+expect_rc 0 "check on a probed node"
+expect_out "memory 15360 MiB < 16000 MiB required"
+
 # Table form.
 run stubbed eight "$GPUMATCH" probe --table --root "$GM_TMP/empty"
 expect_rc 0 "table"
