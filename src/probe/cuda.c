@@ -24,6 +24,7 @@ enum {
 typedef struct {
     void *h;
     const char *lib;
+    bool inited;
     CUresult (*Init)(unsigned int);
     CUresult (*DriverGetVersion)(int *);
     CUresult (*DeviceGetCount)(int *);
@@ -148,6 +149,7 @@ int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     }
     out->has_cuda_driver = true;
     r = a.Init(0);
+    a.inited = true;
     if (r == CUDA_ERROR_NO_DEVICE) goto done; /* driver, but no usable GPU */
     if (r != CUDA_SUCCESS) {
         rc = fail(&a, err, r, "cuInit", -1);
@@ -164,7 +166,7 @@ int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     }
     for (int i = 0; i < n && rc == 0; i++) rc = device(&a, i, out, err);
 done:
-    /* libcuda cannot be safely unloaded once initialised; leave it mapped. */
-    (void)0;
+    /* libcuda cannot be safely unloaded once cuInit ran; before that it can. */
+    if (rc < 0 && a.h && !a.inited) dlclose(a.h);
     return rc;
 }

@@ -509,6 +509,11 @@ int gm_probe_ex(const gm_probe_opts *opts, gm_node *out, gm_strlist *notes, cons
         }
     }
     if (!strcmp(name, "nvml") && o.cross_check) cross_check(&o, out, notes);
+    for (size_t i = 0; i < out->n_devices; i++)
+        if (out->devices[i].cc.major == 0)
+            note(notes, "GPU %d (%s): compute capability unknown (%s does not report it and "
+                        "the product name is not in gpumatch's table)",
+                 out->devices[i].index, out->devices[i].name ? out->devices[i].name : "?", name);
     if (o.visible) {
         rc = visible(out, notes, err);
         if (rc < 0) return rc;

@@ -112,6 +112,11 @@ expect_one_line_err
 run "$GPUMATCH" probe --from-smi "$D/smi/wrong_root.xml"
 expect_rc 2 "wrong root"
 expect_err "expected <nvidia_smi_log>"
+# A product gpumatch cannot place gets a note, not a guess.
+printf '<nvidia_smi_log><driver_version>550.54.15</driver_version><gpu><product_name>Mystery</product_name><product_architecture>Ampere</product_architecture></gpu></nvidia_smi_log>' >"$GM_TMP/mystery.xml"
+run "$GPUMATCH" probe --from-smi "$GM_TMP/mystery.xml"
+expect_rc 0 "unknown product"
+expect_err "note: GPU 0 (Mystery): compute capability unknown"
 # Live nvidia-smi backend through a fake command printing the recorded XML.
 printf '#!/bin/sh\ncat "%s"\n' "$D/smi/t4.xml" >"$GM_TMP/nvidia-smi"
 chmod +x "$GM_TMP/nvidia-smi"
