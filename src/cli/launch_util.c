@@ -6,10 +6,6 @@
 #include "cli/cli.h"
 #include "gpumatch/probe.h"
 
-/* probe lives on its own branch until merged: a weak reference keeps this
- * verb linkable without it (src/cli/probe.c's strong use pulls it in). */
-#pragma weak gm_probe
-
 int gm_cli_load_node(const char *verb, const char *file, const char *root, gm_node *out,
                      bool quiet) {
     gm_error err = {0};
@@ -29,11 +25,6 @@ int gm_cli_load_node(const char *verb, const char *file, const char *root, gm_no
         memset(&l.nodes[0], 0, sizeof l.nodes[0]);
         gm_node_list_free(&l);
         return GM_EXIT_OK;
-    }
-    if (!gm_probe) {
-        if (!quiet)
-            gm_cli_errorf(verb, "this build has no probe; give --node FILE");
-        return GM_EXIT_ENV;
     }
     gm_probe_opts po = {.root = root};
     int rc = gm_probe(&po, out, &err);

@@ -42,6 +42,12 @@ ldconfig -c old -C /etc/ld.so.cache.old -r "$root"
 ldconfig -c compat -C /etc/ld.so.cache.compat -r "$root"
 # The kernel module's version file, as the 535 driver writes it.
 printf 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  %s  Sat Aug 19 01:15:15 UTC 2023\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n' "$ver" >"$root/proc/driver/nvidia/version"
+# Per-GPU information files (what probe's procfs backend reads), two A100s.
+for i in 0 1; do
+    bus=0000:00:0$((i + 4)).0
+    mkdir -p "$root/proc/driver/nvidia/gpus/$bus"
+    printf 'Model: \t\t NVIDIA A100-SXM4-80GB\nIRQ:   \t\t 0\nGPU UUID: \t GPU-a1000000-1111-2222-3333-44444444444%d\nVideo BIOS: \t 92.00.45.00.03\nBus Type: \t PCIe\nDMA Size: \t 47 bits\nDMA Mask: \t 0x7fffffffffff\nBus Location: \t %s\nDevice Minor: \t %d\nGPU Excluded:\t No\n' "$i" "$bus" "$i" >"$root/proc/driver/nvidia/gpus/$bus/information"
+done
 for b in nvidia-smi nvidia-debugdump nvidia-persistenced nvidia-cuda-mps-control nvidia-cuda-mps-server; do
     printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/$b"
     chmod 755 "$root/usr/bin/$b"

@@ -77,10 +77,23 @@ expect_out "\"path\": \"$R/usr/bin/nvidia-ctk\""
 expect_out '"update-ldcache"'
 rm "$R/usr/bin/nvidia-ctk"
 
-# Without a node document: devices by index (probe is not used on a fake root).
+# A node document naming a GPU the root has no device node for.
 run "$G" cdi generate --root "$R" --node "$D/node-mixed.json"
 expect_rc 0
 expect_err "GPU 2: no /dev/nvidia2"
+
+# Without a node document the probe reads the root's /proc (procfs backend),
+# unless a real NVML answers first.
+if ldconfig -p | grep -q 'libnvidia-ml.so.1 '; then
+    echo "note: a real NVIDIA driver is installed; probe-over-root checks skipped"
+else
+    run "$G" cdi generate --root "$R"
+    expect_rc 0
+    expect_out '"name": "GPU-a1000000-1111-2222-3333-444444444441"'
+    run "$G" launch --runtime podman --root "$R" --require "$D/req-sm80.json" --no-preflight --gpus 2 --dry-run img
+    expect_rc 0
+    expect_out "nvidia.com/gpu=GPU-a1000000-1111-2222-3333-444444444441"
+fi
 
 # Regular files standing in for device nodes: no numbers in the spec, still valid.
 R2=$GM_TMP/root-files
