@@ -35,7 +35,8 @@ so libcudart.so.12.2.140 libcudart.so.12 "$lib64"
 so libcuda.so.$stale libcuda.so.1 "$root/usr/local/lib"
 so libnvidia-ml.so.$stale libnvidia-ml.so.1 "$root/usr/local/lib"
 # 32-bit: no 32-bit C runtime here, so link nothing (ldconfig then flags it plain ELF).
-so libcuda.so.$ver libcuda.so.1 "$root/usr/lib/i386-linux-gnu" -m32 -nostdlib
+# (x86 hosts only: elsewhere cc has no -m32 and the tests expect no 32-bit entry.)
+so libcuda.so.$ver libcuda.so.1 "$root/usr/lib/i386-linux-gnu" -m32 -nostdlib 2>/dev/null || true
 printf '/usr/local/lib\n/usr/lib/i386-linux-gnu\n' >"$root/etc/ld.so.conf"
 ldconfig -c new -C /etc/ld.so.cache -r "$root"
 ldconfig -c old -C /etc/ld.so.cache.old -r "$root"
