@@ -59,9 +59,11 @@ int pf_check_gpu_state(pf_ctx *c) {
                         "reset the GPU (nvidia-smi -r -i N, with no process on it) or reboot",
                         "%s: MIG mode change pending (current %s, pending %s)", name,
                         gm_mig_mode_str(d->mig_mode), gm_mig_mode_str(d->mig_pending));
+        else if (d->mig_pending == GM_MIG_UNKNOWN || d->mig_mode == GM_MIG_UNKNOWN)
+            rc = pf_add(c, "gpu.mig-pending", GM_PF_SKIP, subj, NULL,
+                        "%s: pending MIG mode not reported", name);
         else
-            rc = pf_add(c, "gpu.mig-pending",
-                        d->mig_pending == GM_MIG_UNKNOWN ? GM_PF_SKIP : GM_PF_OK, subj, NULL,
+            rc = pf_add(c, "gpu.mig-pending", GM_PF_OK, subj, NULL,
                         "%s: no MIG mode change pending", name);
     }
     return rc;

@@ -76,13 +76,13 @@ char *gm_pf_report_table(const gm_pf_report *r, gm_error *err) {
         gm_error_set(err, GM_ENOMEM, "out of memory");
         return NULL;
     }
-    fprintf(f, "%-26s %-6s %-22s %s\n", "CHECK", "STATUS", "SUBJECT", "EVIDENCE");
+    fprintf(f, "%-24s %-6s %-28s %s\n", "CHECK", "STATUS", "SUBJECT", "EVIDENCE");
     for (size_t i = 0; i < r->n; i++) {
         const gm_pf_result *it = &r->items[i];
-        fprintf(f, "%-26s %-6s %-22s %s\n", it->id, gm_pf_status_str(it->status),
+        fprintf(f, "%-24s %-6s %-28s %s\n", it->id, gm_pf_status_str(it->status),
                 it->subject ? it->subject : "-", it->evidence ? it->evidence : "");
         if (it->fix)
-            fprintf(f, "%-26s %-6s %-22s fix: %s\n", "", "", "", it->fix);
+            fprintf(f, "%-24s %-6s %-28s fix: %s\n", "", "", "", it->fix);
     }
     fprintf(f, "preflight: %zu ok, %zu warn, %zu fail, %zu skipped -> %s\n",
             gm_pf_report_count(r, GM_PF_OK), gm_pf_report_count(r, GM_PF_WARN),
