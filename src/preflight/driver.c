@@ -263,13 +263,20 @@ int pf_check_libs(pf_ctx *c) {
         if (rc)
             return rc;
 
-        /* libs.duplicate: several 64-bit entries resolving to different files. */
-        if (n > 1) {
+        /* libs.duplicate: several 64-bit entries resolving to different files.
+         * Forward-compatibility copies are meant to sit beside the driver's
+         * (compat.forward judges them). */
+        size_t nd = 0;
+        for (size_t i = 0; i < n; i++)
+            nd += !libs[i].exists || !is_compat_path(libs[i].resolved);
+        if (nd > 1) {
             char ev[1024] = "";
             size_t off = 0;
             for (size_t i = 0; i < n; i++) {
+                if (libs[i].exists && is_compat_path(libs[i].resolved))
+                    continue;
                 off += (size_t)snprintf(ev + off, sizeof ev - off, "%s%s%s%s",
-                                        i ? ", " : "", libs[i].e->path,
+                                        off ? ", " : "", libs[i].e->path,
                                         libs[i].exists ? " -> " : " (dangling)",
                                         libs[i].exists ? libs[i].resolved : "");
                 if (off >= sizeof ev)
@@ -278,8 +285,8 @@ int pf_check_libs(pf_ctx *c) {
             rc = pf_add(c, "libs.duplicate", GM_PF_WARN, soname,
                         "keep one driver install: remove the other copies (or their "
                         "ld.so.conf.d entries) and run ldconfig; the first entry wins",
-                        "%zu entries for %s: %s", n, soname, ev);
-        } else if (n == 1) {
+                        "%zu entries for %s: %s", nd, soname, ev);
+        } else if (nd == 1) {
             rc = pf_add(c, "libs.duplicate", GM_PF_OK, soname, NULL,
                         "one %s in ld.so.cache", soname);
         }
