@@ -21,7 +21,8 @@ static void usage(FILE *f) {
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
             "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
             "  --json         JSON report instead of the table\n"
-            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
+            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input,\n"
+            "      3 a needed module (image reader) is not built in\n");
 }
 
 /* One node: from --node, else from probe (procfs only under a fake root, so a
@@ -115,7 +116,7 @@ int gm_cli_preflight(int argc, char **argv) {
     if (rc != 0) {
         gm_cli_error("preflight", &err);
         gm_pf_report_free(&rep);
-        return rc == GM_EUNSUPPORTED ? GM_EXIT_INPUT : gm_cli_exit_for(rc);
+        return gm_cli_exit_for(rc); /* 2 bad image, 3 image reading not built in */
     }
     char *text = json ? gm_pf_report_json(&rep, &err) : gm_pf_report_table(&rep, &err);
     gm_pf_status worst = gm_pf_report_worst(&rep);

@@ -89,3 +89,23 @@ pf_node_json() { # FILE DRIVER CUDA BRAND NAME [DEVICE-EXTRA-JSON]
    $extra}]}
 EOF
 }
+
+# pf_docker_archive OUT.tar LAYER-DIR ENV...: a `docker save` archive with one
+# layer (LAYER-DIR's files) and a config whose Env is the given KEY=VALUEs.
+pf_docker_archive() {
+    local out=$1 layer=$2 w env="" e
+    shift 2
+    w=$(mktemp -d)
+    tar -C "$layer" -cf "$w/layer.tar" .
+    local diff
+    diff=$(sha256sum "$w/layer.tar" | cut -d' ' -f1)
+    for e in "$@"; do env="$env${env:+, }\"$e\""; done
+    printf '{"architecture": "amd64", "os": "linux", "config": {"Env": [%s]}, "rootfs": {"type": "layers", "diff_ids": ["sha256:%s"]}}\n' "$env" "$diff" >"$w/config.json"
+    local cfg
+    cfg=$(sha256sum "$w/config.json" | cut -d' ' -f1)
+    mv "$w/config.json" "$w/$cfg.json"
+    mkdir "$w/$diff" && mv "$w/layer.tar" "$w/$diff/layer.tar"
+    printf '[{"Config": "%s.json", "RepoTags": ["gm/preflight:test"], "Layers": ["%s/layer.tar"]}]\n' "$cfg" "$diff" >"$w/manifest.json"
+    tar -C "$w" -cf "$out" manifest.json "$cfg.json" "$diff/layer.tar"
+    rm -rf "$w"
+}

@@ -257,6 +257,47 @@ pf_node_json "$N" 580.95.05 13.0 nvidia "NVIDIA A100-SXM4-80GB" '"mig_mode": "di
 pf --root "$R" --node "$N"
 has gpu.mig-pending ok
 
+# ---- 6. image requirements and image compat libraries (needs the image reader)
+CASE=image
+pf_root "$R" 535.104.05 1
+pf_node_json "$N" 535.104.05 12.2 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+L=$T/layer
+mkdir -p "$L/usr/bin" && echo hi >"$L/usr/bin/app"
+pf_docker_archive "$T/req.tar" "$L" "PATH=/usr/bin" "CUDA_VERSION=12.4.1" "NVIDIA_REQUIRE_CUDA=cuda>=12.4"
+pf --root "$R" --node "$N" --image "$T/req.tar"
+if [ "$RC" -eq 3 ] && grep -q "not built in" <<<"$ERR"; then
+    echo "note: image reader not built in; image scenarios skipped (library tests cover check 6)"
+else
+    # r535 supports CUDA 12.2: cuda>=12.4 fails; no compat libraries to rescue it.
+    expect_rc 1 "image cuda>=12.4 on r535"
+    has image.requirements fail "cuda>=12.4"
+    pf_node_json "$N" 580.95.05 13.0 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+    pf_root "$R" 580.95.05 1
+    pf --root "$R" --node "$N" --image "$T/req.tar"
+    expect_rc 0 "image cuda>=12.4 on r580"
+    has image.requirements ok "cuda>=12.4"
+    # An image carrying CUDA 12.8 compat libraries, on r535 (needs them).
+    pf_root "$R" 535.104.05 1
+    pf_node_json "$N" 535.104.05 12.2 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+    pf_lib "$L" /usr/local/cuda-12.8/compat libcuda 570.124.06
+    pf_docker_archive "$T/compat.tar" "$L" "CUDA_VERSION=12.8.1" \
+        "NVIDIA_REQUIRE_CUDA=cuda>=12.8 brand=tesla,driver>=535,driver<536 brand=nvidia,driver>=535,driver<536"
+    pf --root "$R" --node "$N" --image "$T/compat.tar"
+    expect_rc 0 "compat image on A100 r535"
+    has compat.forward ok "needed for CUDA 12.8"
+    has image.requirements ok
+    # The same image on a GeForce: the requirement fails and compat gives 804.
+    pf_node_json "$N" 535.104.05 12.2 geforce "NVIDIA GeForce RTX 4090" "$A100"
+    pf --root "$R" --node "$N" --image "$T/compat.tar"
+    expect_rc 1 "compat image on GeForce"
+    has compat.forward fail "804"
+    has image.requirements fail
+    # Unreadable image: bad input.
+    pf --root "$R" --node "$N" --image "$T/missing.tar"
+    expect_rc 2 "missing image"
+    expect_one_line_err
+fi
+
 # ---- bad input: exit 2, one line on stderr
 CASE=bad-input
 pf --root "$R" --node "$T/missing.json"
