@@ -116,7 +116,8 @@ int gm_cli_preflight(int argc, char **argv) {
     if (rc != 0) {
         gm_cli_error("preflight", &err);
         gm_pf_report_free(&rep);
-        return gm_cli_exit_for(rc); /* 2 bad image, 3 image reading not built in */
+        /* Errors here are about input (the image); 3 when its reader is missing. */
+        return rc == GM_EUNSUPPORTED ? GM_EXIT_ENV : GM_EXIT_INPUT;
     }
     char *text = json ? gm_pf_report_json(&rep, &err) : gm_pf_report_table(&rep, &err);
     gm_pf_status worst = gm_pf_report_worst(&rep);
