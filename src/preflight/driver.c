@@ -176,8 +176,11 @@ static int check_stale(pf_ctx *c, const char *stem, pf_lib *libs, size_t n) {
         struct dirent *de;
         while ((de = readdir(dir))) {
             gm_driver_version v;
+            /* The version the cache entry points at is not stale: when it
+             * differs from the running one, libs.libcuda already says so. */
             if (!pf_lib_version(de->d_name, stem, &v) ||
-                gm_driver_version_cmp(&v, &c->running) == 0)
+                gm_driver_version_cmp(&v, &c->running) == 0 ||
+                (libs[0].versioned && gm_driver_version_cmp(&v, &libs[0].ver) == 0))
                 continue;
             count++;
             if (off < sizeof stale - 1) {

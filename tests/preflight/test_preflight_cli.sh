@@ -71,15 +71,17 @@ has driver.kernel-module fail "no NVIDIA kernel module"
 has driver.version-mismatch skip
 
 CASE=mismatch
-pf_root "$R" 580.82.07 1            # user space 580.82.07 ...
-pf_kmod "$R" 580.95.05              # ... kernel module upgraded, not reloaded
+pf_root "$R" 580.95.05 1            # user space upgraded to 580.95.05 ...
+pf_kmod "$R" 580.82.07              # ... the old kernel module still loaded
 pf --root "$R" --node "$N"
 expect_rc 1 mismatch
-has driver.version-mismatch fail "580.82.07"
+has driver.version-mismatch fail "kernel module 580.82.07 but libnvidia-ml.so.1"
 has driver.version-mismatch fail "driver/library version mismatch"
-has libs.libcuda fail "running driver is 580.95.05"
-# libnvidia-ml's own line must not repeat the failure (one fail per cause).
+has libs.libcuda fail "running driver is 580.82.07"
+# libnvidia-ml's own line must not repeat the failure (one fail per cause),
+# and the freshly installed libraries are not "stale".
 has libs.libnvidia-ml warn
+hasnt libs.stale warn
 
 # ---- 3. libcuda.so.1 pointing at another driver; duplicates; stale files
 CASE=libcuda-other
@@ -100,7 +102,8 @@ pf --root "$R" --node "$N"
 expect_rc 1 duplicate
 has libs.duplicate warn "2 entries for libcuda.so.1"
 has libs.libcuda fail "/usr/local/lib/libcuda.so.535.104.05"
-has libs.stale warn "libcuda.so.535.104.05"
+# The old copy is what libcuda.so.1 resolves to: reported by libs.libcuda, not as stale.
+hasnt libs.stale warn
 
 CASE=duplicate-same
 pf_root "$R" 580.95.05 1
