@@ -90,6 +90,35 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
     return 0;
 }
 
+/* The NVIDIA Container Runtime's mode (config.toml `mode = "..."` in the
+ * [nvidia-container-runtime] table): "legacy" evaluates NVIDIA_REQUIRE_* through
+ * libnvidia-container, "cdi" / "jit-cdi" do not; "auto" is legacy unless CDI
+ * devices are requested. Empty when no config is found. */
+static void runtime_mode(pf_ctx *c, char *mode, size_t len) {
+    mode[0] = '\0';
+    char *path = pf_path(c, "/etc/nvidia-container-runtime/config.toml");
+    char *text = NULL;
+    size_t tl = 0;
+    if (!path || gm_read_file(path, 1 << 20, &text, &tl, NULL) != 0) {
+        free(path);
+        return;
+    }
+    free(path);
+    bool in_table = false;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (*line == '[') {
+            in_table = !strncmp(line, "[nvidia-container-runtime]", 26);
+            continue;
+        }
+        char val[32];
+        if (in_table && sscanf(line, "mode = \"%31[^\"]\"", val) == 1)
+            snprintf(mode, len, "%s", val);
+    }
+    free(text);
+}
+
 int pf_check_image(pf_ctx *c) {
     const char *id = "image.requirements";
     if (!c->have_image_env)
@@ -151,7 +180,20 @@ int pf_check_image(pf_ctx *c) {
         gm_strlist_free(&why);
         if (rc)
             break;
-        const char *cdi = " (NVIDIA's runtime does not check this in cdi/jit-cdi mode)";
+        char mode[32], cdi[160];
+        runtime_mode(c, mode, sizeof mode);
+        if (!strcmp(mode, "cdi") || !strcmp(mode, "jit-cdi"))
+            snprintf(cdi, sizeof cdi,
+                     " (runtime mode %s: NVIDIA's runtime does not check this, the container "
+                     "starts and fails in CUDA)",
+                     mode);
+        else if (!strcmp(mode, "legacy"))
+            snprintf(cdi, sizeof cdi,
+                     " (runtime mode legacy: the runtime refuses the container with "
+                     "\"unsatisfied condition\")");
+        else
+            snprintf(cdi, sizeof cdi,
+                     " (NVIDIA's runtime checks this in legacy mode only, not with CDI)");
         if (nfail == 0)
             rc = pf_add(c, id, GM_PF_OK, x, NULL, "satisfied on %s%s",
                         ndev ? "every GPU" : "this node", disabled ? " (checks disabled by "

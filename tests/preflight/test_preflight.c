@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gpumatch/node.h"
@@ -79,6 +80,8 @@ static gm_node node_of(const char *driver, const char *cuda, const char *brand) 
 }
 
 /* Status of the image.requirements result(s): the worst of them. */
+static const char *runtime_mode; /* written to the root's runtime config when set */
+
 static gm_pf_status image_status(const char *driver, const char *cuda, const char *brand,
                                  const char *const *env, char *evidence, size_t evlen) {
     gm_node n = node_of(driver, cuda, brand);
@@ -87,6 +90,23 @@ static gm_pf_status image_status(const char *driver, const char *cuda, const cha
         assert_int_equal(gm_strlist_add(&el, env[i]), 0);
     char root[] = "/tmp/gm-pf-unit-XXXXXX";
     assert_non_null(mkdtemp(root));
+    char *cfgdir = gm_asprintf("%s/etc/nvidia-container-runtime", root);
+    char *cfg = gm_asprintf("%s/config.toml", cfgdir);
+    if (runtime_mode) {
+        char *etc = gm_asprintf("%s/etc", root);
+        assert_int_equal(mkdir(etc, 0755), 0);
+        assert_int_equal(mkdir(cfgdir, 0755), 0);
+        /* As the toolkit writes it: the mode sits in the runtime's own table. */
+        char *toml = gm_asprintf("#accept-nvidia-visible-devices-as-volume-mounts = false\n\n"
+                                 "[nvidia-container-cli]\nldconfig = \"@/sbin/ldconfig\"\n\n"
+                                 "[nvidia-container-runtime]\nlog-level = \"info\"\n"
+                                 "mode = \"%s\"\n\n[nvidia-container-runtime.modes.cdi]\n"
+                                 "default-kind = \"nvidia.com/gpu\"\n",
+                                 runtime_mode);
+        assert_int_equal(gm_write_file_atomic(cfg, toml, strlen(toml), NULL), 0);
+        free(toml);
+        free(etc);
+    }
     gm_pf_report r = {0};
     gm_error e = {0};
     assert_int_equal(gm_preflight_for_launch(root, &n, &el, &r, &e), 0);
@@ -110,6 +130,14 @@ static gm_pf_status image_status(const char *driver, const char *cuda, const cha
     gm_pf_report_free(&r);
     gm_strlist_free(&el);
     gm_node_free(&n);
+    if (runtime_mode) {
+        unlink(cfg);
+        rmdir(cfgdir);
+        *strrchr(cfgdir, '/') = '\0';
+        rmdir(cfgdir);
+    }
+    free(cfg);
+    free(cfgdir);
     rmdir(root);
     return worst;
 }
@@ -119,7 +147,15 @@ static void require_cuda(void **state) {
     char ev[1024];
     /* r535 supports CUDA 12.2 < 12.4. */
     assert_int_equal(image_status("535.104.05", "12.2", "nvidia", env, ev, sizeof ev), GM_PF_FAIL);
-    assert_non_null(strstr(ev, "cdi"));
+    assert_non_null(strstr(ev, "legacy mode only"));
+    /* Under CDI nobody else checks it: the evidence says so. */
+    runtime_mode = "jit-cdi";
+    assert_int_equal(image_status("535.104.05", "12.2", "nvidia", env, ev, sizeof ev), GM_PF_FAIL);
+    assert_non_null(strstr(ev, "runtime mode jit-cdi"));
+    runtime_mode = "legacy";
+    assert_int_equal(image_status("535.104.05", "12.2", "nvidia", env, ev, sizeof ev), GM_PF_FAIL);
+    assert_non_null(strstr(ev, "unsatisfied condition"));
+    runtime_mode = NULL;
     /* r580 supports CUDA 13.0 >= 12.4. */
     assert_int_equal(image_status("580.95.05", "13.0", "nvidia", env, NULL, 0), GM_PF_OK);
 }
