@@ -290,8 +290,8 @@ int pf_check_libs(pf_ctx *c) {
                         "ld.so.conf.d entries) and run ldconfig; the first entry wins",
                         "%zu entries for %s: %s", nd, soname, ev);
         } else if (nd == 1) {
-            rc = pf_add(c, "libs.duplicate", GM_PF_OK, soname, NULL,
-                        "one %s in ld.so.cache", soname);
+            rc = pf_add(c, "libs.duplicate", GM_PF_OK, soname, NULL, "one %s in ld.so.cache%s",
+                        soname, n > nd ? " besides forward-compatibility copies" : "");
         }
         if (rc)
             return rc;
