@@ -210,8 +210,9 @@ int pf_check_image(pf_ctx *c) {
                         "not satisfied on GPU %s: %s%s", gpus, reasons, cdi);
         else
             rc = pf_add(c, id, GM_PF_FAIL, x,
-                        "run on a node whose driver satisfies the image, upgrade the driver, or "
-                        "use an image built for an older CUDA",
+                        "run on a node whose driver satisfies the image, upgrade the driver, "
+                        "use an image built for an older CUDA, or (data-center GPUs on a "
+                        "supported branch) ship the matching cuda-compat package in the image",
                         "not satisfied%s%s: %s%s", ndev ? " on any GPU" : "",
                         ndev ? "" : " (no GPU selected)", reasons, cdi);
     }

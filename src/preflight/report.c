@@ -116,15 +116,15 @@ static json_t *jstr(const char *s) {
 
 char *gm_pf_report_json(const gm_pf_report *r, gm_error *err) {
     json_t *root = json_object();
-    json_t *arr = json_array();
-    if (!root || !arr || json_object_set_new(root, "checks", arr)) {
-        if (!root)
-            json_decref(arr);
+    if (!root)
         goto oom;
-    }
     gm_pf_status w = gm_pf_report_worst(r);
     if (json_object_set_new(root, "status", json_string(w == GM_PF_FAIL ? "fail" : "pass")) ||
         json_object_set_new(root, "worst", json_string(gm_pf_status_str(w))))
+        goto oom;
+    /* set_new takes the reference even when it fails. */
+    json_t *arr = json_array();
+    if (json_object_set_new(root, "checks", arr))
         goto oom;
     for (size_t i = 0; i < r->n; i++) {
         const gm_pf_result *it = &r->items[i];
