@@ -82,6 +82,11 @@ has libs.libcuda fail "running driver is 580.82.07"
 # and the freshly installed libraries are not "stale".
 has libs.libnvidia-ml warn
 hasnt libs.stale warn
+# The library alone must show it (NVML itself cannot start here, so a real
+# node would have no NVML-made document): no --node.
+pf --root "$R"
+expect_rc 1 "mismatch without node document"
+has driver.version-mismatch fail "kernel module 580.82.07 but libnvidia-ml.so.1"
 
 # ---- 3. libcuda.so.1 pointing at another driver; duplicates; stale files
 CASE=libcuda-other
