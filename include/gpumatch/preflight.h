@@ -58,6 +58,11 @@ size_t gm_pf_report_count(const gm_pf_report *r, gm_pf_status s);
 void gm_pf_report_free(gm_pf_report *r);
 const char *gm_pf_status_str(gm_pf_status s);   /* "ok", "warn", "fail", "skip" */
 
+/* One line naming every failed check ("driver.version-mismatch: kernel module
+ * ...; dev.nvidia-uvm: ..."), for a launcher's error message; NULL when nothing
+ * failed (or out of memory). Caller frees. */
+char *gm_pf_report_failures(const gm_pf_report *r);
+
 /* Renderings (caller frees): a fixed-column text table and a JSON document
  * {"status": worst, "checks": [{id, subject, status, evidence, fix}]}. */
 char *gm_pf_report_table(const gm_pf_report *r, gm_error *err);

@@ -68,6 +68,25 @@ void gm_pf_report_free(gm_pf_report *r) {
     memset(r, 0, sizeof *r);
 }
 
+char *gm_pf_report_failures(const gm_pf_report *r) {
+    char *buf = NULL;
+    size_t len = 0, n = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        const gm_pf_result *it = &r->items[i];
+        if (it->status != GM_PF_FAIL)
+            continue;
+        fprintf(f, "%s%s: %s", n++ ? "; " : "", it->id, it->evidence ? it->evidence : "");
+    }
+    if (fclose(f) != 0 || n == 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 char *gm_pf_report_table(const gm_pf_report *r, gm_error *err) {
     char *buf = NULL;
     size_t len = 0;

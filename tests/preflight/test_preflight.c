@@ -196,6 +196,13 @@ static void renderings(void **state) {
     gm_pf_opts o = {.root = "/nonexistent-gm-root"};
     assert_int_equal(gm_preflight_run(&o, &r, &e), 0);
     assert_int_equal(gm_pf_report_worst(&r), GM_PF_FAIL); /* no kernel module there */
+    /* The one-line summary names the failed checks, and only those. */
+    char *line = gm_pf_report_failures(&r);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "driver.kernel-module: no NVIDIA kernel module"));
+    assert_null(strchr(line, '\n'));
+    assert_null(strstr(line, "compat.forward")); /* ok there: nothing installed */
+    free(line);
     char *t = gm_pf_report_table(&r, &e);
     assert_non_null(t);
     assert_non_null(strstr(t, "driver.kernel-module"));
