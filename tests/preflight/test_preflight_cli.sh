@@ -300,6 +300,20 @@ else
     expect_rc 1 "compat image on GeForce"
     has compat.forward fail "804"
     has image.requirements fail
+    # An image that forces its 12.8 compat libcuda (LD_LIBRARY_PATH) onto a newer
+    # r580 driver: older user-mode driver than the kernel module, error 803.
+    pf_docker_archive "$T/forced.tar" "$L" "CUDA_VERSION=12.8.1" \
+        "LD_LIBRARY_PATH=/usr/local/cuda/compat:/usr/local/nvidia/lib64"
+    pf_root "$R" 580.95.05 1
+    pf_node_json "$N" 580.95.05 13.0 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+    pf --root "$R" --node "$N" --image "$T/forced.tar"
+    expect_rc 1 "forced old compat"
+    has compat.forward fail "803"
+    has compat.forward fail "LD_LIBRARY_PATH"
+    # The same image without LD_LIBRARY_PATH: the toolkit leaves it unused.
+    pf --root "$R" --node "$N" --image "$T/compat.tar"
+    expect_rc 0 "unforced old compat"
+    has compat.forward ok "not used, not needed"
     # Unreadable image: bad input.
     pf --root "$R" --node "$N" --image "$T/missing.tar"
     expect_rc 2 "missing image"
