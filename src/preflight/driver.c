@@ -259,7 +259,10 @@ int pf_check_libs(pf_ctx *c) {
                         "installed one",
                         "%s -> %s (%s) but the running driver is %s%s", soname,
                         libs[0].resolved, gm_driver_version_str(&libs[0].ver, buf),
-                        c->running_str, k == 0 ? ": CUDA fails to initialise (error 803, or 804 on GPUs without forward compatibility)" : "");
+                        c->running_str,
+                        k == 0 ? ": CUDA fails to initialise (error 803, or 804 on GPUs without "
+                                 "forward compatibility)"
+                               : "");
         } else {
             rc = pf_add(c, id, GM_PF_OK, soname, NULL, "%s -> %s", soname, libs[0].resolved);
         }

@@ -47,8 +47,9 @@ int pf_check_gpu_state(pf_ctx *c) {
             rc = pf_add(c, "gpu.mig-instances", GM_PF_OK, subj, NULL,
                         "%s: MIG enabled, %zu instance(s)", name, d->n_mig);
         else
-            rc = pf_add(c, "gpu.mig-instances", d->mig_mode == GM_MIG_UNKNOWN ? GM_PF_SKIP : GM_PF_OK,
-                        subj, NULL, "%s: MIG %s", name, gm_mig_mode_str(d->mig_mode));
+            rc = pf_add(c, "gpu.mig-instances",
+                        d->mig_mode == GM_MIG_UNKNOWN ? GM_PF_SKIP : GM_PF_OK, subj, NULL,
+                        "%s: MIG %s", name, gm_mig_mode_str(d->mig_mode));
         if (rc)
             break;
 
