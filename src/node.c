@@ -131,9 +131,10 @@ static int parse_device(const json_t *o, const char *path, size_t pos, gm_device
         dup_str(o, "brand", path, &d->brand, c, err) < 0 ||
         dup_str(o, "pci_bus_id", path, &d->pci_bus_id, c, err) < 0)
         return GM_EINVAL;
-    if (gm_json_verstr(o, "compute_capability", path, true, buf, sizeof buf, NULL, c, err) < 0)
+    /* Absent = unknown (a probe source that cannot tell); kept as 0.0. */
+    if (gm_json_verstr(o, "compute_capability", path, false, buf, sizeof buf, &has, c, err) < 0)
         return GM_EINVAL;
-    if (gm_cc_parse(buf, &d->cc, err) < 0)
+    if (has && gm_cc_parse(buf, &d->cc, err) < 0)
         return gm_error_prefix(err, "%s: %s.compute_capability: ", c->origin, path);
     if (gm_json_long(o, "memory_mib", path, false, 0, 1L << 40, &d->memory_mib, NULL, c, err) < 0 ||
         parse_mig_mode(o, "mig_mode", path, &d->mig_mode, c, err) < 0 ||
@@ -268,7 +269,8 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
         set_str(j, "name", d->name);
         set_str(j, "brand", d->brand);
         set_str(j, "pci_bus_id", d->pci_bus_id);
-        json_object_set_new(j, "compute_capability", json_string(gm_cc_str(&d->cc, buf)));
+        if (d->cc.major)
+            json_object_set_new(j, "compute_capability", json_string(gm_cc_str(&d->cc, buf)));
         if (d->memory_mib >= 0)
             json_object_set_new(j, "memory_mib", json_integer(d->memory_mib));
         if (d->mig_mode != GM_MIG_UNKNOWN)
