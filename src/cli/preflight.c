@@ -7,10 +7,6 @@
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
 
-/* probe lives in its own module (branch probe); until it is linked in, the
- * node document must be given with --node. */
-#pragma weak gm_probe
-
 static void usage(FILE *f) {
     fprintf(f,
             "usage: gpumatch preflight [--root DIR] [--node NODE.json] [--image IMAGE] [--json]\n"
@@ -46,10 +42,6 @@ static int load_node(const char *node_path, const char *root, gm_node *node, boo
         *node = l.nodes[0];
         free(l.nodes);
         *have = true;
-        return GM_EXIT_OK;
-    }
-    if (!gm_probe) {
-        snprintf(note, notelen, "probe not built in; give --node");
         return GM_EXIT_OK;
     }
     gm_probe_opts po;

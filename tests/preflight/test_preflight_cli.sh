@@ -62,6 +62,15 @@ expect_rc 0 "healthy --json"
 expect_out '"status": "pass"'
 expect_out '"id": "driver.kernel-module"'
 
+# Without --node the node comes from probe (procfs backend under --root): the
+# tree's two GPUs show up in the per-GPU checks, and no note is printed.
+CASE=probe
+pf --root "$R"
+expect_rc 0 "healthy, probed"
+awk '$1 ~ /^gpu\./ && /GPU 1/ { f = 1 } END { exit !f }' <<<"$OUT" ||
+    fail "probe: no per-GPU line for GPU 1 in: $OUT"
+[ -z "$ERR" ] || fail "probe: unexpected stderr: $ERR"
+
 # ---- 1. kernel module missing / not matching the user-space driver
 CASE=no-kmod
 rm "$R/proc/driver/nvidia/version"
@@ -69,6 +78,12 @@ pf --root "$R" --node "$N"
 expect_rc 1 no-kmod
 has driver.kernel-module fail "no NVIDIA kernel module"
 has driver.version-mismatch skip
+# ... and with no node document, probe finds no driver either: node checks skip.
+pf --root "$R"
+expect_rc 1 "no-kmod, probed"
+has gpu.state skip
+expect_err "node checks skipped"
+expect_one_line_err
 
 CASE=mismatch
 pf_root "$R" 580.95.05 1            # user space upgraded to 580.95.05 ...
