@@ -11,15 +11,7 @@
 #include "gpumatch/launch.h"
 #include "internal.h"
 
-/* PREFLIGHT CALL SITE (see run_preflight). preflight is built on its own
- * branch: the call compiles in once include/gpumatch/preflight.h is merged;
- * until then launch runs without it. --no-preflight skips it either way. */
-#if defined(__has_include)
-#if __has_include("gpumatch/preflight.h")
 #include "gpumatch/preflight.h"
-#define GM_HAVE_PREFLIGHT 1
-#endif
-#endif
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -29,7 +21,8 @@ static void usage(FILE *f) {
             "         [--no-preflight] [--dry-run | --engine-api] IMAGE [-- CMD...]\n"
             "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
             "  --dry-run prints the command, one shell-quoted argument per line;\n"
-            "  --engine-api prints the Docker Engine API create body (DeviceRequests)\n"
+            "  --engine-api prints the Docker Engine API create body (DeviceRequests);\n"
+            "  before exec, preflight checks this host (--no-preflight skips it)\n"
             "exit: 0 started/printed, 1 refused (reasons on stderr), 2 bad input,\n"
             "      3 no driver or runtime\n");
 }
@@ -42,10 +35,6 @@ static void print_quoted(const char *s) {
 
 /* Returns an exit code, or -1 to go on. */
 static int run_preflight(const char *root, const gm_node *node, const gm_strlist *image_env) {
-#ifndef GM_HAVE_PREFLIGHT
-    (void)root, (void)node, (void)image_env;
-    return -1; /* not in this build */
-#else
     gm_pf_report rep = {0};
     gm_error err = {0};
     if (gm_preflight_for_launch(root, node, image_env, &rep, &err) < 0) {
@@ -66,7 +55,6 @@ static int run_preflight(const char *root, const gm_node *node, const gm_strlist
     }
     gm_pf_report_free(&rep);
     return rc;
-#endif
 }
 
 int gm_cli_launch(int argc, char **argv) {
@@ -186,7 +174,9 @@ int gm_cli_launch(int argc, char **argv) {
         rc = GM_EXIT_NO;
         goto out;
     }
-    if (preflight) {
+    /* Only a container about to start here needs this host checked; --dry-run and
+     * --engine-api print a command that may run elsewhere. */
+    if (preflight && !dry && !api) {
         int pf = run_preflight(root, &node, lo.image_env);
         if (pf >= 0) {
             rc = pf;
