@@ -232,6 +232,14 @@ static void matching(void **state) {
     gm_verdict_free(&v);
     gm_node_list_free(&l);
     gm_requirement_free(&r);
+    /* Compute capability not known (e.g. probed from /proc): never compatible. */
+    v = run("{\"driver_version\":\"580.95.05\",\"devices\":[{\"name\":\"Mystery\"}]}",
+            "{\"ptx\":\"compute_50\"}", &l, &r);
+    assert_false(v.ok);
+    assert_true(has(&v.units[0].reasons, "compute capability unknown"));
+    gm_verdict_free(&v);
+    gm_node_list_free(&l);
+    gm_requirement_free(&r);
 }
 
 int main(void) {
