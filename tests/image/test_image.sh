@@ -145,6 +145,19 @@ run "$W" --slurp 1000 $T/docker.tar
 expect_rc 1 "slurp over its bound"
 expect_err "more than the limit of 1000"
 
+# Long member names in the outer tar: GNU 'L' records, pax 'path', ustar prefix.
+long=$(printf 'x%.0s' $(seq 1 90))/$(printf 'y%.0s' $(seq 1 60))
+mkdir -p $T/dlong/$long
+cp $D/manifest.json $D/$dc.json $T/dlong/
+for l in l1 e1 l2 l3 l4; do mkdir -p $T/dlong/$long/$l && cp $D/$l/layer.tar $T/dlong/$long/$l/; done
+mkdir -p $T/dlong/$long/e2 && ln -s ../e1/layer.tar $T/dlong/$long/e2/layer.tar
+sed -i "s#\"\(l[1-4]\|e[12]\)/#\"$long/\1/#g" $T/dlong/manifest.json
+for fmt in gnu pax ustar; do
+    tar --format=$fmt -C $T/dlong -cf $T/long-$fmt.tar manifest.json $dc.json "${long%%/*}"
+    run "$W" $T/long-$fmt.tar
+    check_image "docker-archive, long names, $fmt" docker-archive gm/test:1 6
+done
+
 # ---- OCI layout directory and OCI archive ----
 blob() { local h; h=$(sha "$1"); cp "$1" $O/blobs/sha256/$h; echo "sha256:$h"; }
 desc() { printf '{"mediaType":"%s","digest":"%s","size":%s}' "$1" "$(blob "$2")" "$(stat -c %s "$2")"; }
@@ -176,6 +189,14 @@ run "$W" $O
 check_image oci-layout oci-layout 1 6
 run "$W" $T/oci.tar
 check_image oci-archive oci-archive 1 6
+
+# Docker >= 25 `docker save`: an OCI layout plus manifest.json naming blobs/sha256/...
+cp -r $O $T/d25
+lay=$(grep -o '"digest":"sha256:[0-9a-f]*"' $T/manifest.json | sed 's/"digest":"sha256:/"blobs\/sha256\//; s/"$/"/' | tail -n +2 | paste -sd,)
+echo "[{\"Config\":\"blobs/sha256/$dc\",\"RepoTags\":[\"gm/test:25\"],\"Layers\":[$lay]}]" >$T/d25/manifest.json
+tar -C $T/d25 -cf $T/d25.tar oci-layout index.json manifest.json blobs
+run "$W" $T/d25.tar
+check_image "docker 25 archive" docker-archive gm/test:25 6
 
 # A nested image index with two platforms: the host's is chosen.
 if [ "$(uname -m)" = x86_64 ]; then
