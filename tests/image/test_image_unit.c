@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "gpumatch/image.h"
@@ -49,6 +50,101 @@ static void test_digest_path(void **state) {
                          "../x:0123456789abcdef0123456789abcdef", "sha256:/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(gm_img_digest_path(bad[i], out, sizeof out), -1);
+}
+
+/* ---- outer tar index on hand-made headers (GNU tar cannot write these) ---- */
+static void hdr(unsigned char *b, const char *name, uint64_t size, char type, const char *link) {
+    memset(b, 0, 512);
+    snprintf((char *)b, 100, "%s", name);
+    memcpy(b + 100, "0000644", 7);
+    if (size >> 33) { /* GNU base-256 */
+        b[124] = 0x80;
+        for (int i = 0; i < 8; i++)
+            b[135 - i] = (unsigned char)(size >> (8 * i));
+    } else {
+        snprintf((char *)b + 124, 12, "%011llo", (unsigned long long)size);
+    }
+    b[156] = (unsigned char)type;
+    if (link)
+        snprintf((char *)b + 157, 100, "%s", link);
+    memcpy(b + 257, "ustar", 6);
+    memcpy(b + 263, "00", 2);
+    memset(b + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += b[i];
+    snprintf((char *)b + 148, 8, "%06o", sum);
+}
+
+static int index_of(const unsigned char *data, size_t len, gm_tar_index *ix, gm_error *err) {
+    int fd = memfd_create("t", 0);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    int rc = gm_tar_index_build(fd, len, "t.tar", ix, err);
+    close(fd);
+    return rc;
+}
+
+static void test_tar_index(void **state) {
+    static unsigned char t[512 * 12];
+    gm_tar_index ix;
+    gm_error err = {0};
+    /* a regular member, a pax-sized member, links, then the end */
+    memset(t, 0, sizeof t);
+    hdr(t, "a/layer.tar", 3, '0', NULL);
+    memcpy(t + 512, "abc", 3);
+    const char *pax = "10 size=5\n";
+    hdr(t + 1024, "PaxHeaders/x", strlen(pax), 'x', NULL);
+    memcpy(t + 1536, pax, strlen(pax));
+    hdr(t + 2048, "b/layer.tar", 0, '0', NULL); /* header says 0; pax says 5 */
+    memcpy(t + 2560, "hello", 5);
+    hdr(t + 3072, "c/layer.tar", 0, '2', "../a/layer.tar");
+    hdr(t + 3584, "loop1", 0, '2', "loop2");
+    hdr(t + 4096, "loop2", 0, '2', "loop1");
+    hdr(t + 4608, "d/hard", 0, '1', "b/layer.tar");
+    int rc0 = index_of(t, sizeof t, &ix, &err);
+    if (rc0)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc0, 0);
+    const gm_tar_member *m = gm_tar_index_find(&ix, "./b/layer.tar");
+    assert_non_null(m);
+    assert_int_equal(m->off, 2560);
+    assert_int_equal(m->size, 5);
+    m = gm_tar_index_find(&ix, "c/layer.tar");
+    assert_non_null(m);
+    assert_string_equal(m->name, "a/layer.tar");
+    assert_null(gm_tar_index_find(&ix, "loop1"));
+    m = gm_tar_index_find(&ix, "d/hard");
+    assert_non_null(m);
+    assert_string_equal(m->name, "b/layer.tar");
+    gm_tar_index_free(&ix);
+
+    /* a corrupt second header names its offset */
+    hdr(t, "a", 3, '0', NULL);
+    hdr(t + 1024, "b", 0, '0', NULL);
+    t[1024 + 10] ^= 1;
+    assert_int_equal(index_of(t, sizeof t, &ix, &err), GM_EFORMAT);
+    assert_string_equal(err.msg, "t.tar: bad tar header checksum at offset 1024");
+
+    /* a base-256 size of 8 GiB in a 6 KiB file */
+    hdr(t, "big", (uint64_t)8 << 30, '0', NULL);
+    assert_int_equal(index_of(t, sizeof t, &ix, &err), GM_EFORMAT);
+    assert_string_equal(err.msg, "t.tar: truncated tar archive: member at offset 0 needs "
+                                 "8589934592 bytes, 5632 left");
+
+    /* a pax record whose length runs past the header */
+    memset(t, 0, sizeof t);
+    hdr(t, "PaxHeaders/x", 10, 'x', NULL);
+    memcpy(t + 512, "99 path=a\n", 10);
+    assert_int_equal(index_of(t, sizeof t, &ix, &err), GM_EFORMAT);
+    assert_string_equal(err.msg, "t.tar: malformed pax header at offset 0");
+
+    /* no end-of-archive blocks after members is accepted; a cut header is not */
+    hdr(t, "a", 3, '0', NULL);
+    assert_int_equal(index_of(t, 1024, &ix, &err), 0);
+    gm_tar_index_free(&ix);
+    assert_int_equal(index_of(t, 1024 + 100, &ix, &err), GM_EFORMAT);
+    assert_string_equal(err.msg, "t.tar: truncated tar archive at offset 1024");
 }
 
 typedef struct {
@@ -122,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_clean_path),
         cmocka_unit_test(test_digest_path),
         cmocka_unit_test(test_walk_contract),
+        cmocka_unit_test(test_tar_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
