@@ -1,0 +1,242 @@
+/* match(node, requirement) -> verdict. Node-level rules (driver, runtime) first,
+ * then every schedulable unit (GPU, or MIG instance) against capability, memory
+ * and every required module's code. Each failure becomes a reason. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gpumatch/match.h"
+#include "gpumatch/nvreq.h"
+#include "gpumatch/rules.h"
+#include "gpumatch/tables.h"
+#include "internal.h"
+
+#define OOM(err) gm_error_set(err, GM_ENOMEM, "out of memory")
+
+void gm_verdict_free(gm_verdict *v) {
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_units; i++) {
+        gm_strlist_free(&v->units[i].reasons);
+        gm_strlist_free(&v->units[i].notes);
+    }
+    free(v->units);
+    gm_strlist_free(&v->reasons);
+    gm_strlist_free(&v->notes);
+    memset(v, 0, sizeof *v);
+}
+
+void gm_unit_label(const gm_verdict *v, const gm_unit_verdict *u, char *buf, size_t len) {
+    const gm_device *d = &v->node->devices[u->device];
+    if (u->mig >= 0)
+        snprintf(buf, len, "%d:%ld", d->index, u->mig);
+    else
+        snprintf(buf, len, "%d", d->index);
+}
+
+static int add(gm_strlist *l, const char *s, gm_error *err) {
+    return gm_strlist_add(l, s) < 0 ? OOM(err) : 0;
+}
+
+/* Why no image of module m loads on cc; or how one does (note). */
+static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_version *driver_cuda,
+                        const gm_cuda_version *assumed_isa, gm_unit_verdict *u, gm_error *err) {
+    gm_rule_result r, first_cubin_fail = {0}, first_ptx_fail = {0};
+    bool same_major = false, has_unknown = false;
+    char ccs[GM_VERSION_STR_MAX];
+    gm_cc_str(cc, ccs);
+    for (size_t i = 0; i < m->n_cubin; i++) {
+        gm_verdict_kind k = gm_rule_cubin(&m->cubin[i], cc, &r);
+        if (k == GM_YES)
+            return 0;
+        if (m->cubin[i].cc.major == cc->major && !same_major) {
+            same_major = true;
+            first_cubin_fail = r;
+        }
+    }
+    const gm_cuda_version *isa = m->has_ptx_isa ? &m->ptx_isa : assumed_isa;
+    for (size_t i = 0; i < m->n_ptx; i++) {
+        gm_verdict_kind k = gm_rule_ptx(&m->ptx[i], isa, cc, driver_cuda, &r);
+        if (k == GM_YES) {
+            char ts[GM_VERSION_STR_MAX];
+            if (gm_strlist_addf(&u->notes, "%s%svia PTX JIT of %s", m->name ? m->name : "",
+                                m->name ? ": " : "", gm_target_str(&m->ptx[i], ts)) < 0)
+                return OOM(err);
+            return 0;
+        }
+        if (k == GM_UNKNOWN)
+            has_unknown = true;
+        if (!first_ptx_fail.reason[0] || k == GM_UNKNOWN)
+            first_ptx_fail = r;
+    }
+    char cub[GM_REASON_MAX], ptx[GM_REASON_MAX];
+    if (!m->n_cubin)
+        snprintf(cub, sizeof cub, "no cubin");
+    else if (!same_major)
+        snprintf(cub, sizeof cub, "no cubin for major %d", cc->major);
+    else
+        snprintf(cub, sizeof cub, "%s", first_cubin_fail.reason);
+    if (!m->n_ptx)
+        snprintf(ptx, sizeof ptx, "no PTX");
+    else
+        snprintf(ptx, sizeof ptx, "%s", first_ptx_fail.reason);
+    if (m->optional) /* a tuned kernel the program will not dispatch to here */
+        return gm_strlist_addf(&u->notes, "optional %s unused on %s",
+                               m->name ? m->name : "module", ccs) < 0 ? OOM(err) : 0;
+    if (gm_strlist_addf(&u->reasons, "%s%s%s and %s%s", m->name ? m->name : "",
+                        m->name ? ": " : "", cub, ptx,
+                        has_unknown ? " (undecidable: treated as no)" : "") < 0)
+        return OOM(err);
+    return 0;
+}
+
+static int check_unit(const gm_node *node, const gm_requirement *req, const gm_device *d, long mig,
+                      const gm_cuda_version *driver_cuda, const gm_cuda_version *assumed_isa,
+                      gm_unit_verdict *u, gm_error *err) {
+    char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
+    const gm_cc *cc = &d->cc;
+    long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
+    if (d->mig_mode == GM_MIG_ENABLED && mig < 0 &&
+        gm_strlist_add(&u->reasons, "MIG is enabled but no MIG instances exist: the GPU cannot "
+                                    "be used whole") < 0)
+        return OOM(err);
+    if (req->has_min_cc && gm_cc_cmp(cc, &req->min_cc) < 0 &&
+        gm_strlist_addf(&u->reasons, "compute capability %s < %s required", gm_cc_str(cc, a),
+                        gm_cc_str(&req->min_cc, b)) < 0)
+        return OOM(err);
+    if (req->n_exact_cc) {
+        bool in = false;
+        for (size_t i = 0; i < req->n_exact_cc; i++)
+            in |= !gm_cc_cmp(cc, &req->exact_cc[i]);
+        if (!in && gm_strlist_addf(&u->reasons, "compute capability %s is not one of the %zu "
+                                                "listed hardware targets",
+                                   gm_cc_str(cc, a), req->n_exact_cc) < 0)
+            return OOM(err);
+    }
+    if (req->min_memory_mib > 0) {
+        if (mem < 0) {
+            if (gm_strlist_addf(&u->reasons, "memory unknown; %ld MiB required",
+                                req->min_memory_mib) < 0)
+                return OOM(err);
+        } else if (mem < req->min_memory_mib &&
+                   gm_strlist_addf(&u->reasons, "memory %ld MiB < %ld MiB required", mem,
+                                   req->min_memory_mib) < 0) {
+            return OOM(err);
+        }
+    }
+    for (size_t i = 0; i < req->n_modules; i++)
+        if (check_module(&req->modules[i], cc, driver_cuda, assumed_isa, u, err) < 0)
+            return GM_ENOMEM;
+    if (!req->nvidia_disable_require)
+        for (size_t i = 0; i < req->nvidia_require.n; i++) {
+            bool ok;
+            gm_strlist why = {0};
+            int rc = gm_nvreq_eval(req->nvidia_require.items[i], node, d, &ok, &why, err);
+            if (rc < 0) {
+                gm_strlist_free(&why);
+                return rc;
+            }
+            if (!ok) {
+                /* NVIDIA's runtime reports the first group; the full list helps more. */
+                char line[GM_REASON_MAX * 2] = "image requires ";
+                size_t used = strlen(line);
+                for (size_t k = 0; k < why.n && used + 8 < sizeof line; k++)
+                    used += (size_t)snprintf(line + used, sizeof line - used, "%s%s",
+                                             k ? " or " : "", why.items[k]);
+                gm_strlist_free(&why);
+                if (add(&u->reasons, line, err) < 0)
+                    return GM_ENOMEM;
+            }
+        }
+    u->ok = u->reasons.n == 0;
+    return 0;
+}
+
+static int node_rules(const gm_node *node, const gm_requirement *req, const gm_cuda_version *dc,
+                      gm_verdict *v, gm_error *err) {
+    gm_rule_result r;
+    char a[GM_VERSION_STR_MAX];
+    bool has_drv = gm_driver_version_is_set(&node->driver);
+    if (gm_driver_version_is_set(&req->min_driver)) {
+        if (!has_drv) {
+            if (gm_strlist_addf(&v->reasons, "driver version unknown; %s required",
+                                gm_driver_version_str(&req->min_driver, a)) < 0)
+                return OOM(err);
+        } else if (gm_rule_min_driver(&req->min_driver, &node->driver, &r) != GM_YES &&
+                   add(&v->reasons, r.reason, err) < 0) {
+            return GM_ENOMEM;
+        }
+    }
+    if (req->has_cuda_runtime) {
+        gm_verdict_kind k;
+        if (has_drv) {
+            k = gm_rule_runtime(&req->cuda_runtime, &node->driver,
+                                node->has_cuda_driver ? &node->cuda_driver : NULL, &r);
+        } else if (dc && gm_cuda_version_cmp(dc, &req->cuda_runtime) >= 0) {
+            k = GM_YES;
+            r.how = GM_HOW_DIRECT;
+        } else {
+            k = GM_UNKNOWN;
+            snprintf(r.reason, sizeof r.reason,
+                     "driver version unknown; cannot tell if it runs the CUDA %s runtime",
+                     gm_cuda_version_str(&req->cuda_runtime, a));
+        }
+        if (k != GM_YES) {
+            if (add(&v->reasons, r.reason, err) < 0)
+                return GM_ENOMEM;
+        } else if (r.how == GM_HOW_MINOR_COMPAT && add(&v->notes, r.reason, err) < 0) {
+            return GM_ENOMEM;
+        }
+    }
+    if (req->has_min_cuda_driver &&
+        gm_rule_min_cuda_driver(&req->min_cuda_driver, dc, &r) != GM_YES &&
+        add(&v->reasons, r.reason, err) < 0)
+        return GM_ENOMEM;
+    return 0;
+}
+
+int gm_match(const gm_node *node, const gm_requirement *req, gm_verdict *v, gm_error *err) {
+    memset(v, 0, sizeof *v);
+    v->node = node;
+    gm_cuda_version dcv, isa;
+    const gm_cuda_version *dc = gm_node_driver_cuda(node, &dcv) ? &dcv : NULL;
+    /* Without a stated PTX ISA, assume the newest the build's runtime emits. */
+    const gm_cuda_version *assumed_isa =
+        req->has_cuda_runtime && gm_cuda_max_ptx(&req->cuda_runtime, &isa) ? &isa : NULL;
+    int rc = node_rules(node, req, dc, v, err);
+    if (rc < 0)
+        goto fail;
+    size_t n = 0;
+    for (size_t i = 0; i < node->n_devices; i++) {
+        const gm_device *d = &node->devices[i];
+        n += d->mig_mode == GM_MIG_ENABLED && d->n_mig ? d->n_mig : 1;
+    }
+    v->units = gm_xcalloc(n, sizeof *v->units);
+    if (!v->units) {
+        rc = OOM(err);
+        goto fail;
+    }
+    for (size_t i = 0; i < node->n_devices; i++) {
+        const gm_device *d = &node->devices[i];
+        size_t k = d->mig_mode == GM_MIG_ENABLED && d->n_mig ? d->n_mig : 0;
+        for (size_t m = 0; m < (k ? k : 1); m++) {
+            gm_unit_verdict *u = &v->units[v->n_units++];
+            u->device = i;
+            u->mig = k ? (long)m : -1;
+            if ((rc = check_unit(node, req, d, u->mig, dc, assumed_isa, u, err)) < 0)
+                goto fail;
+            v->n_compatible += u->ok;
+        }
+    }
+    if ((long)v->n_compatible < req->device_count &&
+        gm_strlist_addf(&v->reasons, "%ld compatible GPU%s needed, node has %zu",
+                        req->device_count, req->device_count == 1 ? "" : "s",
+                        v->n_compatible) < 0) {
+        rc = OOM(err);
+        goto fail;
+    }
+    v->ok = v->reasons.n == 0;
+    return 0;
+fail:
+    gm_verdict_free(v);
+    return rc;
+}

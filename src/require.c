@@ -1,0 +1,509 @@
+/* The requirement document: strict parse, canonical print. Also accepts an
+ * Arvados container request (or its runtime_constraints) with Arvados'
+ * documented meaning, but compares versions part by part, not as floats. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gpumatch/nvreq.h"
+#include "gpumatch/require.h"
+#include "internal.h"
+
+void gm_requirement_init(gm_requirement *r) {
+    memset(r, 0, sizeof *r);
+    r->device_count = 1;
+}
+
+void gm_module_req_free(gm_module_req *m) {
+    free(m->name);
+    free(m->cubin);
+    free(m->ptx);
+    memset(m, 0, sizeof *m);
+}
+
+void gm_requirement_free(gm_requirement *r) {
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_modules; i++)
+        gm_module_req_free(&r->modules[i]);
+    free(r->modules);
+    free(r->exact_cc);
+    free(r->id);
+    gm_strlist_free(&r->nvidia_require);
+    gm_requirement_init(r);
+}
+
+int gm_requirement_add_module(gm_requirement *r, gm_module_req *m, gm_error *err) {
+    gm_module_req *n = realloc(r->modules, (r->n_modules + 1) * sizeof *n);
+    if (!n)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    r->modules = n;
+    r->modules[r->n_modules++] = *m;
+    memset(m, 0, sizeof *m);
+    return 0;
+}
+
+/* Text of a version-like JSON value (string or number) into buf. */
+static int value_text(const json_t *v, char *buf, size_t len, const char *path, const gm_jctx *c,
+                      gm_error *err) {
+    json_t *wrap = json_object();
+    json_object_set((json_t *)wrap, "v", (json_t *)v);
+    int rc = gm_json_verstr(wrap, "v", path, true, buf, len, NULL, c, err);
+    json_decref(wrap);
+    if (rc < 0)
+        return gm_json_err(err, c, path, "expected a version string");
+    return 0;
+}
+
+/* "cubin"/"ptx": a string or a list of capabilities/target names. */
+static int parse_targets(const json_t *o, const char *key, const char *path, gm_target_kind kind,
+                         gm_target **out, size_t *n, const gm_jctx *c, gm_error *err) {
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    size_t k = json_is_array(v) ? json_array_size(v) : 1;
+    *out = gm_xcalloc(k, sizeof **out);
+    if (!*out)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+        json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+        char p[192], buf[96];
+        if (json_is_array(v))
+            snprintf(p, sizeof p, "%s.%s[%zu]", path, key, i);
+        else
+            snprintf(p, sizeof p, "%s.%s", path, key);
+        if (json_is_array(e) || json_is_object(e))
+            return gm_json_err(err, c, p, "expected a capability like \"8.0\" or a target name");
+        if (value_text(e, buf, sizeof buf, p, c, err) < 0)
+            return GM_EINVAL;
+        gm_target t;
+        if (gm_target_parse_or_cc(buf, kind, &t, err) < 0)
+            return gm_error_prefix(err, "%s: %s: ", c->origin, p);
+        if (t.kind != kind)
+            return gm_json_err(err, c, p, "\"%s\" is a %s target, listed under \"%s\"", buf,
+                               t.kind == GM_KIND_PTX ? "PTX" : "cubin", key);
+        (*out)[(*n)++] = t;
+    }
+    return 0;
+}
+
+static int parse_module(const json_t *o, const char *path, gm_module_req *m, bool top,
+                        const gm_jctx *c, gm_error *err) {
+    char buf[96];
+    bool has;
+    if (!top) {
+        static const char *const keys[] = {"name", "cubin", "ptx", "ptx_isa", "optional", NULL};
+        const char *name;
+        if (gm_json_check_keys(o, path, keys, c, err) < 0 ||
+            gm_json_str(o, "name", path, false, &name, c, err) < 0 ||
+            gm_json_bool(o, "optional", path, &m->optional, NULL, c, err) < 0)
+            return GM_EINVAL;
+        if (name && !(m->name = strdup(name)))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
+    if (parse_targets(o, "cubin", path, GM_KIND_CUBIN, &m->cubin, &m->n_cubin, c, err) < 0 ||
+        parse_targets(o, "ptx", path, GM_KIND_PTX, &m->ptx, &m->n_ptx, c, err) < 0 ||
+        gm_json_verstr(o, "ptx_isa", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has) {
+        if (gm_cuda_version_parse(buf, &m->ptx_isa, err) < 0)
+            return gm_error_prefix(err, "%s: %s.ptx_isa: ", c->origin, path);
+        m->has_ptx_isa = true;
+    }
+    return 0;
+}
+
+static int parse_strlist(const json_t *o, const char *key, const char *path, gm_strlist *out,
+                         const gm_jctx *c, gm_error *err) {
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_string(v))
+        return gm_strlist_add(out, json_string_value(v)) < 0
+                   ? gm_error_set(err, GM_ENOMEM, "out of memory")
+                   : 0;
+    if (!json_is_array(v))
+        return gm_json_err(err, c, path, "field \"%s\" must be a string or a list of strings", key);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *e = json_array_get(v, i);
+        if (!json_is_string(e))
+            return gm_json_err(err, c, path, "field \"%s[%zu]\" must be a string", key, i);
+        if (gm_strlist_add(out, json_string_value(e)) < 0)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int parse_native(const json_t *o, const char *path, gm_requirement *r, const gm_jctx *c,
+                        gm_error *err) {
+    static const char *const keys[] = {
+        "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
+        "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", NULL};
+    char buf[96];
+    bool has;
+    long v;
+    const char *id;
+    if (gm_json_check_keys(o, path, keys, c, err) < 0 ||
+        gm_json_str(o, "id", path, false, &id, c, err) < 0)
+        return GM_EINVAL;
+    if (id && !(r->id = strdup(id)))
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (gm_json_long(o, "priority", path, false, -1000000, 1000000, &v, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has)
+        r->priority = (int)v;
+    if (gm_json_verstr(o, "min_driver", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has && gm_driver_version_parse(buf, &r->min_driver, err) < 0)
+        return gm_error_prefix(err, "%s: %s.min_driver: ", c->origin, path);
+    if (gm_json_verstr(o, "cuda_runtime", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has) {
+        if (gm_cuda_version_parse(buf, &r->cuda_runtime, err) < 0)
+            return gm_error_prefix(err, "%s: %s.cuda_runtime: ", c->origin, path);
+        r->has_cuda_runtime = true;
+    }
+    if (gm_json_verstr(o, "min_cuda_driver", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has) {
+        if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
+            return gm_error_prefix(err, "%s: %s.min_cuda_driver: ", c->origin, path);
+        r->has_min_cuda_driver = true;
+    }
+    if (gm_json_verstr(o, "min_compute_capability", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has) {
+        if (gm_cc_parse(buf, &r->min_cc, err) < 0)
+            return gm_error_prefix(err, "%s: %s.min_compute_capability: ", c->origin, path);
+        r->has_min_cc = true;
+    }
+    json_t *ex = json_object_get(o, "compute_capabilities");
+    if (ex && !json_is_null(ex)) {
+        if (!json_is_array(ex))
+            return gm_json_err(err, c, path, "field \"compute_capabilities\" must be a list");
+        r->exact_cc = gm_xcalloc(json_array_size(ex), sizeof *r->exact_cc);
+        if (!r->exact_cc)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        for (size_t i = 0; i < json_array_size(ex); i++) {
+            char p[160];
+            snprintf(p, sizeof p, "%s.compute_capabilities[%zu]", path, i);
+            if (value_text(json_array_get(ex, i), buf, sizeof buf, p, c, err) < 0)
+                return GM_EINVAL;
+            if (gm_cc_parse(buf, &r->exact_cc[r->n_exact_cc], err) < 0)
+                return gm_error_prefix(err, "%s: %s: ", c->origin, p);
+            r->n_exact_cc++;
+        }
+    }
+    if (gm_json_long(o, "device_count", path, false, 0, 1 << 20, &r->device_count, NULL, c, err) < 0 ||
+        gm_json_long(o, "min_memory_mib", path, false, 0, 1L << 40, &r->min_memory_mib, NULL, c,
+                     err) < 0 ||
+        gm_json_bool(o, "nvidia_disable_require", path, &r->nvidia_disable_require, NULL, c, err) < 0 ||
+        parse_strlist(o, "nvidia_require", path, &r->nvidia_require, c, err) < 0)
+        return GM_EINVAL;
+    for (size_t i = 0; i < r->nvidia_require.n; i++)
+        if (gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
+            return gm_error_prefix(err, "%s: %s.nvidia_require[%zu]: ", c->origin, path, i);
+    /* Top-level cubin/ptx/ptx_isa form one unnamed module. */
+    gm_module_req top = {0};
+    if (parse_module(o, path, &top, true, c, err) < 0) {
+        gm_module_req_free(&top);
+        return GM_EINVAL;
+    }
+    if (top.n_cubin || top.n_ptx) {
+        if (gm_requirement_add_module(r, &top, err) < 0) {
+            gm_module_req_free(&top);
+            return GM_ENOMEM;
+        }
+    } else if (top.has_ptx_isa) {
+        return gm_json_err(err, c, path, "\"ptx_isa\" given without \"ptx\"");
+    }
+    json_t *mods = json_object_get(o, "modules");
+    if (mods && !json_is_null(mods)) {
+        if (!json_is_array(mods))
+            return gm_json_err(err, c, path, "field \"modules\" must be a list");
+        for (size_t i = 0; i < json_array_size(mods); i++) {
+            char p[160];
+            gm_module_req m = {0};
+            snprintf(p, sizeof p, "%s.modules[%zu]", path, i);
+            if (parse_module(json_array_get(mods, i), p, &m, false, c, err) < 0 ||
+                gm_requirement_add_module(r, &m, err) < 0) {
+                gm_module_req_free(&m);
+                return GM_EINVAL;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Arvados "gpu" (stack, device_count, driver_version, hardware_target, vram)
+ * and legacy "cuda" (device_count, driver_version, hardware_capability). */
+static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *r,
+                            const gm_jctx *c, gm_error *err) {
+    static const char *const keys[] = {"vcpus", "ram", "API", "keep_cache_ram", "keep_cache_disk",
+                                       "cuda", "gpu", NULL};
+    char p[128], buf[96];
+    bool has;
+    if (gm_json_check_keys(rc, path, keys, c, err) < 0)
+        return GM_EINVAL;
+    json_t *gpu = json_object_get(rc, "gpu");
+    json_t *cuda = json_object_get(rc, "cuda");
+    r->device_count = 0;
+    if (gpu && !json_is_null(gpu)) {
+        static const char *const gk[] = {"stack", "device_count", "driver_version",
+                                         "hardware_target", "vram", NULL};
+        const char *stack;
+        long vram = 0;
+        snprintf(p, sizeof p, "%s.gpu", path);
+        if (gm_json_check_keys(gpu, p, gk, c, err) < 0 ||
+            gm_json_str(gpu, "stack", p, false, &stack, c, err) < 0 ||
+            gm_json_long(gpu, "device_count", p, false, 0, 1 << 20, &r->device_count, NULL, c,
+                         err) < 0 ||
+            gm_json_long(gpu, "vram", p, false, 0, 1L << 50, &vram, NULL, c, err) < 0)
+            return GM_EINVAL;
+        if (r->device_count > 0 && stack && *stack && strcmp(stack, "cuda"))
+            return gm_error_set(err, GM_EUNSUPPORTED,
+                                "%s: %s.stack: \"%s\" GPUs are not handled by gpumatch (only "
+                                "\"cuda\")",
+                                c->origin, p, stack);
+        r->min_memory_mib = (vram + (1L << 20) - 1) >> 20;
+        if (gm_json_verstr(gpu, "driver_version", p, false, buf, sizeof buf, &has, c, err) < 0)
+            return GM_EINVAL;
+        if (has && buf[0]) {
+            if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
+                return gm_error_prefix(err, "%s: %s.driver_version: ", c->origin, p);
+            r->has_min_cuda_driver = true;
+        }
+        json_t *ht = json_object_get(gpu, "hardware_target");
+        if (ht && !json_is_null(ht)) {
+            if (!json_is_array(ht))
+                return gm_json_err(err, c, p, "field \"hardware_target\" must be a list");
+            size_t k = json_array_size(ht);
+            gm_cc *ccs = gm_xcalloc(k, sizeof *ccs);
+            if (!ccs)
+                return gm_error_set(err, GM_ENOMEM, "out of memory");
+            for (size_t i = 0; i < k; i++) {
+                char ep[160];
+                snprintf(ep, sizeof ep, "%s.hardware_target[%zu]", p, i);
+                if (value_text(json_array_get(ht, i), buf, sizeof buf, ep, c, err) < 0) {
+                    free(ccs);
+                    return GM_EINVAL;
+                }
+                if (gm_cc_parse(buf, &ccs[i], err) < 0) {
+                    free(ccs);
+                    return gm_error_prefix(err, "%s: %s: ", c->origin, ep);
+                }
+            }
+            /* One target is a minimum; several are the exact list accepted. */
+            if (k == 1) {
+                r->min_cc = ccs[0];
+                r->has_min_cc = true;
+                free(ccs);
+            } else if (k > 1) {
+                r->exact_cc = ccs;
+                r->n_exact_cc = k;
+            } else {
+                free(ccs);
+            }
+        }
+        return 0;
+    }
+    if (cuda && !json_is_null(cuda)) {
+        static const char *const ck[] = {"device_count", "driver_version", "hardware_capability",
+                                         NULL};
+        snprintf(p, sizeof p, "%s.cuda", path);
+        if (gm_json_check_keys(cuda, p, ck, c, err) < 0 ||
+            gm_json_long(cuda, "device_count", p, false, 0, 1 << 20, &r->device_count, NULL, c,
+                         err) < 0 ||
+            gm_json_verstr(cuda, "driver_version", p, false, buf, sizeof buf, &has, c, err) < 0)
+            return GM_EINVAL;
+        if (has && buf[0]) {
+            if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
+                return gm_error_prefix(err, "%s: %s.driver_version: ", c->origin, p);
+            r->has_min_cuda_driver = true;
+        }
+        if (gm_json_verstr(cuda, "hardware_capability", p, false, buf, sizeof buf, &has, c, err) < 0)
+            return GM_EINVAL;
+        if (has && buf[0]) {
+            if (gm_cc_parse(buf, &r->min_cc, err) < 0)
+                return gm_error_prefix(err, "%s: %s.hardware_capability: ", c->origin, p);
+            r->has_min_cc = true;
+        }
+    }
+    return 0;
+}
+
+static int parse_one(const json_t *o, const char *path, gm_requirement *r, const gm_jctx *c,
+                     gm_error *err) {
+    if (!json_is_object(o))
+        return gm_json_err(err, c, path, "expected a requirement object");
+    json_t *rc = json_object_get(o, "runtime_constraints");
+    if (rc) {
+        /* An Arvados container request: only its runtime_constraints matter here. */
+        char p[128];
+        snprintf(p, sizeof p, "%s.runtime_constraints", path);
+        if (!json_is_object(rc))
+            return gm_json_err(err, c, p, "expected an object");
+        return parse_arvados_rc(rc, p, r, c, err);
+    }
+    if (json_object_get(o, "gpu") || json_object_get(o, "cuda"))
+        return parse_arvados_rc(o, path, r, c, err);
+    return parse_native(o, path, r, c, err);
+}
+
+int gm_requirement_parse(const char *text, size_t len, const char *origin, gm_requirement *r,
+                         gm_error *err) {
+    gm_jctx c = {origin ? origin : "<input>"};
+    json_t *root = gm_json_loadb(text, len, &c, err);
+    if (!root)
+        return GM_EINVAL;
+    int rc = parse_one(root, "$", r, &c, err);
+    json_decref(root);
+    return rc;
+}
+
+int gm_requirement_load(const char *path, gm_requirement *r, gm_error *err) {
+    char *text;
+    size_t len;
+    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = gm_requirement_parse(text, len, path, r, err);
+    free(text);
+    return rc;
+}
+
+int gm_requirement_list_parse(const char *text, size_t len, const char *origin,
+                              gm_requirement_list *l, gm_error *err) {
+    gm_jctx c = {origin ? origin : "<input>"};
+    json_t *root = gm_json_loadb(text, len, &c, err);
+    if (!root)
+        return GM_EINVAL;
+    json_t *arr = root;
+    const char *base = "$";
+    int rc = 0;
+    if (json_is_object(root) && json_object_get(root, "requests")) {
+        static const char *const keys[] = {"requests", NULL};
+        if ((rc = gm_json_check_keys(root, "$", keys, &c, err)) < 0)
+            goto out;
+        arr = json_object_get(root, "requests");
+        base = "$.requests";
+    }
+    if (!json_is_array(arr)) {
+        rc = gm_json_err(err, &c, base, "expected a list of requests");
+        goto out;
+    }
+    size_t k = json_array_size(arr);
+    gm_requirement *items = realloc(l->items, (l->n + k + 1) * sizeof *items);
+    if (!items) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto out;
+    }
+    l->items = items;
+    for (size_t i = 0; i < k; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "%s[%zu]", base, i);
+        gm_requirement *r = &l->items[l->n];
+        gm_requirement_init(r);
+        if ((rc = parse_one(json_array_get(arr, i), p, r, &c, err)) < 0) {
+            gm_requirement_free(r);
+            goto out;
+        }
+        l->n++;
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+int gm_requirement_list_load(const char *path, gm_requirement_list *l, gm_error *err) {
+    char *text;
+    size_t len;
+    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = gm_requirement_list_parse(text, len, path, l, err);
+    free(text);
+    return rc;
+}
+
+void gm_requirement_list_free(gm_requirement_list *l) {
+    for (size_t i = 0; i < l->n; i++)
+        gm_requirement_free(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static json_t *targets_json(const gm_target *t, size_t n) {
+    char buf[GM_VERSION_STR_MAX];
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(gm_target_str(&t[i], buf)));
+    return a;
+}
+
+static void module_json(json_t *o, const gm_module_req *m) {
+    char buf[GM_VERSION_STR_MAX];
+    if (m->n_cubin)
+        json_object_set_new(o, "cubin", targets_json(m->cubin, m->n_cubin));
+    if (m->n_ptx)
+        json_object_set_new(o, "ptx", targets_json(m->ptx, m->n_ptx));
+    if (m->has_ptx_isa)
+        json_object_set_new(o, "ptx_isa", json_string(gm_cuda_version_str(&m->ptx_isa, buf)));
+}
+
+char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
+    char buf[GM_VERSION_STR_MAX];
+    json_t *o = json_object();
+    if (r->id)
+        json_object_set_new(o, "id", json_string(r->id));
+    if (r->priority)
+        json_object_set_new(o, "priority", json_integer(r->priority));
+    if (gm_driver_version_is_set(&r->min_driver))
+        json_object_set_new(o, "min_driver", json_string(gm_driver_version_str(&r->min_driver, buf)));
+    if (r->has_cuda_runtime)
+        json_object_set_new(o, "cuda_runtime", json_string(gm_cuda_version_str(&r->cuda_runtime, buf)));
+    if (r->has_min_cuda_driver)
+        json_object_set_new(o, "min_cuda_driver",
+                            json_string(gm_cuda_version_str(&r->min_cuda_driver, buf)));
+    if (r->has_min_cc)
+        json_object_set_new(o, "min_compute_capability", json_string(gm_cc_str(&r->min_cc, buf)));
+    if (r->n_exact_cc) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < r->n_exact_cc; i++)
+            json_array_append_new(a, json_string(gm_cc_str(&r->exact_cc[i], buf)));
+        json_object_set_new(o, "compute_capabilities", a);
+    }
+    /* One unnamed required module prints in the seed's flat form. */
+    bool flat = r->n_modules == 1 && !r->modules[0].name && !r->modules[0].optional;
+    if (flat) {
+        module_json(o, &r->modules[0]);
+    } else if (r->n_modules) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < r->n_modules; i++) {
+            json_t *m = json_object();
+            if (r->modules[i].name)
+                json_object_set_new(m, "name", json_string(r->modules[i].name));
+            module_json(m, &r->modules[i]);
+            if (r->modules[i].optional)
+                json_object_set_new(m, "optional", json_true());
+            json_array_append_new(a, m);
+        }
+        json_object_set_new(o, "modules", a);
+    }
+    json_object_set_new(o, "device_count", json_integer(r->device_count));
+    if (r->min_memory_mib)
+        json_object_set_new(o, "min_memory_mib", json_integer(r->min_memory_mib));
+    if (r->nvidia_require.n) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < r->nvidia_require.n; i++)
+            json_array_append_new(a, json_string(r->nvidia_require.items[i]));
+        json_object_set_new(o, "nvidia_require", a);
+    }
+    if (r->nvidia_disable_require)
+        json_object_set_new(o, "nvidia_disable_require", json_true());
+    char *s = gm_json_dump(o, err);
+    json_decref(o);
+    return s;
+}

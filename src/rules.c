@@ -1,0 +1,163 @@
+/* CUDA's compatibility rules. Sources (README.md, "Rules"): CUDA C Programming
+ * Guide (binary and PTX compatibility), NVIDIA Blackwell Compatibility Guide and
+ * the CUDA 12.9 family-specific features blog (a/f variants), CUDA Compatibility
+ * guide (minor version compatibility), PTX ISA release notes (ISA -> CUDA). */
+#include <stdarg.h>
+#include <stdio.h>
+#include "gpumatch/rules.h"
+#include "gpumatch/tables.h"
+
+static gm_verdict_kind say(gm_rule_result *r, gm_verdict_kind v, gm_how how, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static gm_verdict_kind say(gm_rule_result *r, gm_verdict_kind v, gm_how how, const char *fmt, ...) {
+    if (r) {
+        va_list ap;
+        r->verdict = v;
+        r->how = v == GM_YES ? how : GM_HOW_NONE;
+        va_start(ap, fmt);
+        vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+        va_end(ap);
+    }
+    return v;
+}
+
+/* Family of a capability: the tables' family column, else the major. */
+static int family_of(const gm_cc *cc) {
+    const gm_arch_entry *a = gm_arch_find(cc);
+    return a ? a->family : cc->major;
+}
+
+gm_verdict_kind gm_rule_cubin(const gm_target *t, const gm_cc *dev, gm_rule_result *r) {
+    char ts[GM_VERSION_STR_MAX], ds[GM_VERSION_STR_MAX], cs[GM_VERSION_STR_MAX];
+    gm_target_str(t, ts);
+    gm_cc_str(dev, ds);
+    gm_cc_str(&t->cc, cs);
+    switch (t->variant) {
+    case GM_VARIANT_ARCH:
+        if (!gm_cc_cmp(dev, &t->cc))
+            return say(r, GM_YES, GM_HOW_DIRECT, "cubin %s runs on %s (exact match)", ts, ds);
+        return say(r, GM_NO, GM_HOW_NONE, "cubin %s is arch-specific: runs only on %s, not %s",
+                   ts, cs, ds);
+    case GM_VARIANT_FAMILY:
+        if (family_of(dev) == family_of(&t->cc) && dev->minor >= t->cc.minor)
+            return say(r, GM_YES, GM_HOW_DIRECT, "cubin %s runs on %s (same family, minor %d >= %d)",
+                       ts, ds, dev->minor, t->cc.minor);
+        if (family_of(dev) != family_of(&t->cc))
+            return say(r, GM_NO, GM_HOW_NONE, "cubin %s is family-specific: %s is not in its family",
+                       ts, ds);
+        return say(r, GM_NO, GM_HOW_NONE, "cubin %s needs minor >= %d, device is %s", ts,
+                   t->cc.minor, ds);
+    default:
+        if (dev->major != t->cc.major)
+            return say(r, GM_NO, GM_HOW_NONE, "cubin %s runs only on %d.x, device is %s", ts,
+                       t->cc.major, ds);
+        if (dev->minor < t->cc.minor)
+            return say(r, GM_NO, GM_HOW_NONE, "cubin %s needs >= %s, device is %s", ts, cs, ds);
+        return say(r, GM_YES, GM_HOW_DIRECT, "cubin %s runs on %s (same major, minor %d >= %d)",
+                   ts, ds, dev->minor, t->cc.minor);
+    }
+}
+
+gm_verdict_kind gm_rule_ptx(const gm_target *t, const gm_cuda_version *isa, const gm_cc *dev,
+                            const gm_cuda_version *driver_cuda, gm_rule_result *r) {
+    char ts[GM_VERSION_STR_MAX], ds[GM_VERSION_STR_MAX], cs[GM_VERSION_STR_MAX];
+    char is[GM_VERSION_STR_MAX], fs[GM_VERSION_STR_MAX], dcs[GM_VERSION_STR_MAX];
+    gm_target_str(t, ts);
+    gm_cc_str(dev, ds);
+    gm_cc_str(&t->cc, cs);
+    switch (t->variant) {
+    case GM_VARIANT_ARCH:
+        if (gm_cc_cmp(dev, &t->cc))
+            return say(r, GM_NO, GM_HOW_NONE, "PTX %s is arch-specific: JIT only on %s, not %s",
+                       ts, cs, ds);
+        break;
+    case GM_VARIANT_FAMILY:
+        if (family_of(dev) != family_of(&t->cc) || dev->minor < t->cc.minor)
+            return say(r, GM_NO, GM_HOW_NONE,
+                       "PTX %s is family-specific: JIT only within its family at >= %s, not %s",
+                       ts, cs, ds);
+        break;
+    default:
+        if (gm_cc_cmp(dev, &t->cc) < 0)
+            return say(r, GM_NO, GM_HOW_NONE, "PTX %s needs >= %s, device is %s", ts, cs, ds);
+    }
+    if (!isa)
+        return say(r, GM_YES, GM_HOW_JIT, "PTX %s JIT-compiles on %s (PTX ISA not stated)", ts,
+                   ds);
+    gm_cuda_version_str(isa, is);
+    const gm_ptx_entry *p = gm_ptx_find(isa);
+    if (!p)
+        return say(r, GM_UNKNOWN, GM_HOW_NONE,
+                   "PTX %s uses ISA %s, which gpumatch's tables do not know", ts, is);
+    gm_cuda_version_str(&p->first_cuda, fs);
+    if (!driver_cuda)
+        return say(r, GM_UNKNOWN, GM_HOW_NONE,
+                   "PTX %s (ISA %s) needs a driver supporting CUDA %s; driver's CUDA version "
+                   "unknown",
+                   ts, is, fs);
+    gm_cuda_version_str(driver_cuda, dcs);
+    if (gm_cuda_version_cmp(driver_cuda, &p->first_cuda) < 0)
+        return say(r, GM_NO, GM_HOW_NONE,
+                   "PTX %s has ISA %s, which needs a driver supporting CUDA %s; driver supports "
+                   "CUDA %s",
+                   ts, is, fs, dcs);
+    return say(r, GM_YES, GM_HOW_JIT, "PTX %s (ISA %s) JIT-compiles on %s (driver CUDA %s >= %s)",
+               ts, is, ds, dcs, fs);
+}
+
+gm_verdict_kind gm_rule_runtime(const gm_cuda_version *rt, const gm_driver_version *drv,
+                                const gm_cuda_version *driver_cuda, gm_rule_result *r) {
+    char rs[GM_VERSION_STR_MAX], dv[GM_VERSION_STR_MAX], tv[GM_VERSION_STR_MAX];
+    char mv[GM_VERSION_STR_MAX], dcs[GM_VERSION_STR_MAX];
+    gm_cuda_version_str(rt, rs);
+    gm_driver_version_str(drv, dv);
+    const gm_toolkit_entry *t = gm_toolkit_find(rt);
+    if (t && gm_driver_version_cmp(drv, &t->toolkit_driver) >= 0)
+        return say(r, GM_YES, GM_HOW_DIRECT, "CUDA %s runtime: driver %s >= %s", rs, dv,
+                   gm_driver_version_str(&t->toolkit_driver, tv));
+    if (driver_cuda && gm_cuda_version_cmp(driver_cuda, rt) >= 0)
+        return say(r, GM_YES, GM_HOW_DIRECT, "CUDA %s runtime: driver supports CUDA %s", rs,
+                   gm_cuda_version_str(driver_cuda, dcs));
+    const gm_driver_version *mc = rt->major >= 11 ? gm_minor_compat_driver(rt->major) : NULL;
+    if (mc && gm_driver_version_cmp(drv, mc) >= 0)
+        return say(r, GM_YES, GM_HOW_MINOR_COMPAT,
+                   "CUDA %s runtime ok via minor version compatibility (driver %s >= %s for "
+                   "CUDA %d.x); newer PTX and features of CUDA %s are unavailable",
+                   rs, dv, gm_driver_version_str(mc, mv), rt->major, rs);
+    if (mc)
+        return say(r, GM_NO, GM_HOW_NONE,
+                   "driver %s < %s required by CUDA %s runtime (minor version compatibility "
+                   "minimum for %d.x%s%s)",
+                   dv, gm_driver_version_str(mc, mv), rs, rt->major,
+                   t ? "; full support from " : "", t ? gm_driver_version_str(&t->toolkit_driver, tv) : "");
+    if (t)
+        return say(r, GM_NO, GM_HOW_NONE, "driver %s < %s required by CUDA %s runtime", dv,
+                   gm_driver_version_str(&t->toolkit_driver, tv), rs);
+    return say(r, GM_UNKNOWN, GM_HOW_NONE,
+               "CUDA %s runtime is not in gpumatch's tables; cannot tell which driver it needs",
+               rs);
+}
+
+gm_verdict_kind gm_rule_min_driver(const gm_driver_version *min, const gm_driver_version *drv,
+                                   gm_rule_result *r) {
+    char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
+    gm_driver_version_str(drv, a);
+    gm_driver_version_str(min, b);
+    if (gm_driver_version_cmp(drv, min) >= 0)
+        return say(r, GM_YES, GM_HOW_DIRECT, "driver %s >= %s", a, b);
+    return say(r, GM_NO, GM_HOW_NONE, "driver %s < %s required", a, b);
+}
+
+gm_verdict_kind gm_rule_min_cuda_driver(const gm_cuda_version *min,
+                                        const gm_cuda_version *driver_cuda, gm_rule_result *r) {
+    char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
+    gm_cuda_version_str(min, b);
+    if (!driver_cuda)
+        return say(r, GM_UNKNOWN, GM_HOW_NONE,
+                   "driver must support CUDA %s; its CUDA version is unknown", b);
+    gm_cuda_version_str(driver_cuda, a);
+    if (gm_cuda_version_cmp(driver_cuda, min) >= 0)
+        return say(r, GM_YES, GM_HOW_DIRECT, "driver supports CUDA %s >= %s", a, b);
+    return say(r, GM_NO, GM_HOW_NONE, "driver supports CUDA %s < %s required", a, b);
+}
