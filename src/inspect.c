@@ -1,5 +1,10 @@
 /* Requirement derivation from scanned files (see inspect.h). */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +13,7 @@
 #include "gpumatch/inspect.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
+#include "image/image_internal.h"
 #include "internal.h"
 
 const char *gm_cover_name(gm_cover c) {
@@ -25,6 +31,7 @@ void gm_inspect_free(gm_inspect *in) {
     free(in->files);
     gm_strlist_free(&in->lib_names);
     gm_strlist_free(&in->dirs_seen);
+    gm_strlist_free(&in->errors);
     memset(in, 0, sizeof *in);
 }
 
@@ -90,6 +97,122 @@ int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err) {
         return rc;
     }
     return gm_inspect_add_scan(in, &s, err);
+}
+
+/* ---- directories and images ---- */
+
+/* Largest single file read into memory from a streamed layer. */
+#define MAX_STREAMED_FILE (2ull * 1024 * 1024 * 1024)
+
+typedef struct {
+    gm_inspect *in;
+    const char *origin;
+} walk_ctx;
+
+static int record_error(gm_inspect *in, const gm_error *e, gm_error *err) {
+    if (gm_strlist_add(&in->errors, e->msg) < 0)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int visit(void *vctx, gm_image_file *f, gm_error *err) {
+    walk_ctx *c = vctx;
+    gm_inspect *in = c->in;
+    const char *slash = strrchr(f->path, '/');
+    int rc = gm_inspect_note_name(in, slash ? slash + 1 : f->path, err);
+    if (rc < 0)
+        return rc;
+    char name[4096];
+    snprintf(name, sizeof name, "%s:%s", c->origin, f->path);
+    gm_elf_scan s;
+    gm_error fe = {0};
+    if (f->read == gm_img_fd_read) {
+        /* A file of a directory tree: map it, as for a file on the command line. */
+        int fd = *(int *)f->impl;
+        unsigned char head[8];
+        ssize_t n = pread(fd, head, sizeof head, 0);
+        if (n <= 0 || !gm_elfscan_sniff(head, (size_t)n, f->path)) {
+            if (n > 0 && n == (ssize_t)sizeof head && f->size <= 1024 * 1024) {
+                /* maybe PTX text: sniff needs more than 8 bytes */
+                unsigned char big[4096];
+                ssize_t m = pread(fd, big, sizeof big, 0);
+                if (m <= 0 || !gm_elfscan_sniff(big, (size_t)m, f->path)) {
+                    in->n_skipped++;
+                    return 0;
+                }
+            } else {
+                in->n_skipped++;
+                return 0;
+            }
+        }
+        void *map = f->size ? mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+        if (map == MAP_FAILED)
+            return gm_error_set(err, GM_EIO, "%s: cannot map: %s", name, strerror(errno));
+        if (map)
+            madvise(map, (size_t)f->size, in->depth == GM_FATBIN_VERIFY ? MADV_SEQUENTIAL : MADV_RANDOM);
+        rc = gm_elfscan_memory(map ? map : "", (size_t)f->size, name, in->depth, &s, &fe);
+        if (map)
+            munmap(map, (size_t)f->size);
+    } else {
+        /* A file inside a layer tarball: sniff its head, then read it whole. */
+        unsigned char head[4096];
+        size_t have = 0, got = 0;
+        while (have < sizeof head) {
+            if ((rc = f->read(f, head + have, sizeof head - have, &got, err)) < 0)
+                return rc;
+            if (got == 0)
+                break;
+            have += got;
+        }
+        if (!gm_elfscan_sniff(head, have, f->path)) {
+            in->n_skipped++;
+            return 0;
+        }
+        if (f->size > MAX_STREAMED_FILE) {
+            gm_error_set(&fe, GM_EUNSUPPORTED, "%s: %llu bytes, more than the %llu bytes read "
+                         "from a layer", name, (unsigned long long)f->size, MAX_STREAMED_FILE);
+            return record_error(in, &fe, err);
+        }
+        size_t cap = (size_t)f->size > have ? (size_t)f->size : have;
+        unsigned char *buf = malloc(cap ? cap : 1);
+        if (!buf)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        memcpy(buf, head, have);
+        while (have < cap) {
+            if ((rc = f->read(f, buf + have, cap - have, &got, err)) < 0) {
+                free(buf);
+                return rc;
+            }
+            if (got == 0)
+                break;
+            have += got;
+        }
+        rc = gm_elfscan_memory(buf, have, name, in->depth, &s, &fe);
+        free(buf);
+    }
+    if (rc < 0)
+        return fe.code == GM_ENOMEM ? gm_error_set(err, GM_ENOMEM, "%s", fe.msg)
+                                    : record_error(in, &fe, err);
+    return gm_inspect_add_scan(in, &s, err);
+}
+
+int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err) {
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return gm_error_set(err, GM_ENOTFOUND, "%s: %s", path, strerror(errno));
+    if (S_ISREG(st.st_mode)) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        unsigned char head[4096];
+        ssize_t n = fd >= 0 ? pread(fd, head, sizeof head, 0) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n < 0)
+            return gm_error_set(err, GM_EIO, "%s: cannot read: %s", path, strerror(errno));
+        if (gm_elfscan_sniff(head, (size_t)n, path))
+            return gm_inspect_add_file(in, path, err);
+    }
+    walk_ctx c = {in, path};
+    return gm_image_walk(path, visit, &c, info, err);
 }
 
 /* "13.0.88" or "12.4" -> 13.0 / 12.4 */
@@ -365,8 +488,12 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(sbuf *b, const char 
 char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
     sbuf b = {0};
     char abs[PATH_MAX], base[PATH_MAX];
-    if (!realpath(s->path, abs))
+    /* cuobjdump names members by the absolute path, symlinks kept. */
+    char cwd[PATH_MAX];
+    if (s->path[0] == '/' || !getcwd(cwd, sizeof cwd))
         snprintf(abs, sizeof abs, "%s", s->path);
+    else
+        snprintf(abs, sizeof abs, "%s/%s", cwd, s->path);
     const char *slash = strrchr(s->path, '/');
     snprintf(base, sizeof base, "%s", slash ? slash + 1 : s->path);
     char *dot = strrchr(base, '.');

@@ -9,6 +9,7 @@
 #include "gpumatch/common.h"
 #include "gpumatch/elfscan.h"
 #include "gpumatch/error.h"
+#include "gpumatch/image.h"
 #include "gpumatch/require.h"
 #include "gpumatch/version.h"
 
@@ -24,6 +25,7 @@ typedef struct {
     gm_strlist lib_names; /* file names (no directory) of libcudart.so.* seen */
     gm_strlist dirs_seen; /* directories already listed for lib_names */
     size_t n_skipped;     /* files that were not ELF/fatbin/cubin/PTX */
+    gm_strlist errors;    /* malformed files met inside a directory/image walk */
     gm_fatbin_depth depth;
 } gm_inspect;
 
@@ -31,6 +33,12 @@ void gm_inspect_init(gm_inspect *in, gm_fatbin_depth depth);
 void gm_inspect_free(gm_inspect *in);
 /* Scans one file on disk and notes libcudart.so.* names in its directory. */
 int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err);
+/* A file, directory tree, docker-archive/OCI tarball or OCI layout: plain
+ * files go through gm_inspect_add_file (mmap); everything else through
+ * gm_image_walk, reading only files whose first bytes look like ELF, an ar
+ * archive, a fat binary or PTX. A malformed file inside a walk is recorded in
+ * errors and the walk goes on. info (may be NULL) receives the image facts. */
+int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err);
 /* Adds a scan made elsewhere (e.g. from an image walk); takes ownership. */
 int gm_inspect_add_scan(gm_inspect *in, gm_elf_scan *scan, gm_error *err);
 /* Notes a library file name seen in the same tree (walkers call this). */
