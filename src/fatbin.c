@@ -325,14 +325,17 @@ static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbi
     if (depth == GM_FATBIN_VERIFY && compressed) {
         if (e->uncompressed_size == 0 || e->uncompressed_size > MAX_UNCOMPRESSED)
             return ferr(err, origin, base + e->offset, "compressed entry has an implausible uncompressed size");
-        if (!(buf = malloc((size_t)e->uncompressed_size)))
+        /* One byte more than announced: a longer payload shows as a mismatch. */
+        if (!(buf = malloc((size_t)e->uncompressed_size + 1)))
             return gm_error_set(err, GM_ENOMEM, "out of memory");
-        if ((rc = decompress(c, src, slen, e, buf, (size_t)e->uncompressed_size, &got, origin,
-                             base, err)) < 0)
+        if ((rc = decompress(c, src, slen, e, buf, (size_t)e->uncompressed_size + 1, &got,
+                             origin, base, err)) < 0)
             goto out;
         if (got != e->uncompressed_size) {
             char m[128];
-            snprintf(m, sizeof m, "payload decompresses to %zu bytes, header says %llu", got,
+            snprintf(m, sizeof m, "payload decompresses to %s%zu bytes, header says %llu",
+                     got > e->uncompressed_size ? "more than " : "",
+                     got > e->uncompressed_size ? (size_t)e->uncompressed_size : got,
                      (unsigned long long)e->uncompressed_size);
             rc = ferr(err, origin, poff, m);
             goto out;
