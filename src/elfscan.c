@@ -329,13 +329,9 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
     if (rc < 0)
         goto fail;
     return 0;
-fail: {
-    char *path = out->path;
-    out->path = NULL;
-    gm_elf_scan_free(out);
-    out->path = path;
+fail:
+    gm_elf_scan_free(out); /* leaves *out zeroed: freeing it again is harmless */
     return rc;
-}
 }
 
 int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, gm_error *err) {

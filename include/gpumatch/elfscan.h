@@ -58,6 +58,7 @@ typedef struct {
 
 /* Scans a file by path (mmap; pages outside headers are not touched unless
  * depth is VERIFY). Files that are not ELF/fatbin/cubin/PTX give kind OTHER. */
+/* On failure *out is left empty (freeing it is harmless). */
 int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, gm_error *err);
 /* Same over a buffer; name is used in messages and for the .ptx suffix.
  * The buffer is only read. */
