@@ -206,6 +206,11 @@ int gm_cli_inspect(int argc, char **argv) {
         gm_cli_errorf("inspect", "%s", in.errors.items[i]);
         rc = GM_EXIT_INPUT;
     }
+    /* A requirement from part of the input would understate it: no document then. */
+    if (rc != GM_EXIT_OK && (json || in.n_files == 0)) {
+        gm_inspect_free(&in);
+        return rc;
+    }
     if (list) {
         for (size_t i = 0; i < in.n_files; i++) {
             char *t = gm_inspect_cuobjdump_list(&in.files[i], &err);
