@@ -95,6 +95,10 @@ static int check_unit(const gm_node *node, const gm_requirement *req, const gm_d
     char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
     const gm_cc *cc = &d->cc;
     long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
+    if (!cc->major) { /* nothing about code can be decided without it */
+        u->ok = false;
+        return gm_strlist_add(&u->reasons, "compute capability unknown") < 0 ? OOM(err) : 0;
+    }
     if (d->mig_mode == GM_MIG_ENABLED && mig < 0 &&
         gm_strlist_add(&u->reasons, "MIG is enabled but no MIG instances exist: the GPU cannot "
                                     "be used whole") < 0)
