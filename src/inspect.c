@@ -32,6 +32,7 @@ void gm_inspect_free(gm_inspect *in) {
     gm_strlist_free(&in->lib_names);
     gm_strlist_free(&in->dirs_seen);
     gm_strlist_free(&in->errors);
+    gm_strlist_free(&in->nvidia_require);
     memset(in, 0, sizeof *in);
 }
 
@@ -98,6 +99,8 @@ int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err) {
     }
     return gm_inspect_add_scan(in, &s, err);
 }
+
+static bool parse_mm(const char *s, gm_cuda_version *v);
 
 /* ---- directories and images ---- */
 
@@ -196,6 +199,33 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     return gm_inspect_add_scan(in, &s, err);
 }
 
+static int take_env(gm_inspect *in, const gm_strlist *env, gm_error *err) {
+    const char *cuda_version = NULL;
+    bool has_req_cuda = false;
+    for (size_t i = 0; i < env->n; i++) {
+        const char *kv = env->items[i], *eq = strchr(kv, '=');
+        if (!eq)
+            continue;
+        size_t kl = (size_t)(eq - kv);
+        if (kl > 15 && !strncmp(kv, "NVIDIA_REQUIRE_", 15)) {
+            if (kl == 22 && !strncmp(kv + 15, "JETPACK", 7))
+                continue;
+            has_req_cuda |= kl == 19 && !strncmp(kv + 15, "CUDA", 4);
+            if (eq[1] && gm_strlist_add(&in->nvidia_require, eq + 1) < 0)
+                return gm_error_set(err, GM_ENOMEM, "out of memory");
+        } else if (kl == 22 && !strncmp(kv, "NVIDIA_DISABLE_REQUIRE", 22)) {
+            in->nvidia_disable_require |= !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
+        } else if (kl == 12 && !strncmp(kv, "CUDA_VERSION", 12)) {
+            cuda_version = eq + 1;
+        }
+    }
+    gm_cuda_version v;
+    if (!has_req_cuda && cuda_version && parse_mm(cuda_version, &v) &&
+        gm_strlist_addf(&in->nvidia_require, "cuda>=%d.%d", v.major, v.minor) < 0)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    return 0;
+}
+
 int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err) {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -212,7 +242,13 @@ int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, g
             return gm_inspect_add_file(in, path, err);
     }
     walk_ctx c = {in, path};
-    return gm_image_walk(path, visit, &c, info, err);
+    gm_image_info local = {0};
+    gm_image_info *ii = info ? info : &local;
+    int rc = gm_image_walk(path, visit, &c, ii, err);
+    if (rc == 0)
+        rc = take_env(in, &ii->env, err);
+    gm_image_info_free(&local);
+    return rc;
 }
 
 /* "13.0.88" or "12.4" -> 13.0 / 12.4 */
@@ -401,6 +437,12 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
             }
         }
     }
+    for (size_t i = 0; i < in->nvidia_require.n; i++)
+        if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0) {
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto fail;
+        }
+    out->nvidia_disable_require = in->nvidia_disable_require;
     /* A program made only of arch-/family-specific code needs that GPU. */
     bool any_required = false;
     for (size_t i = 0; i < out->n_modules; i++)

@@ -26,6 +26,11 @@ typedef struct {
     gm_strlist dirs_seen; /* directories already listed for lib_names */
     size_t n_skipped;     /* files that were not ELF/fatbin/cubin/PTX */
     gm_strlist errors;    /* malformed files met inside a directory/image walk */
+    /* From image configs: NVIDIA_REQUIRE_* values (JETPACK excepted; a legacy
+     * CUDA_VERSION without NVIDIA_REQUIRE_CUDA counts as "cuda>=MAJ.MIN", as in
+     * libnvidia-container) and NVIDIA_DISABLE_REQUIRE. */
+    gm_strlist nvidia_require;
+    bool nvidia_disable_require;
     gm_fatbin_depth depth;
 } gm_inspect;
 

@@ -78,6 +78,33 @@ run "$G" inspect "$GM_TMP/tree"
 expect_rc 2 "report on a directory with a bad file"
 expect_out "libk.a"
 
+# A `docker save` archive: layer 1 has the program and a library, layer 2
+# deletes the program (whiteout); only the library's sm_86 remains.
+I="$GM_TMP/img"
+mkdir -p "$I/l1/usr/bin" "$I/l1/usr/lib" "$I/l2/usr/bin" "$I/out"
+cp "$D/app_shared" "$I/l1/usr/bin/app"
+cp "$D/libk.a" "$I/l1/usr/lib/"
+: >"$I/l2/usr/bin/.wh.app"
+tar -C "$I/l1" -cf "$I/out/layer1.tar" usr
+tar -C "$I/l2" -czf "$I/out/layer2.tar" usr
+echo '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin","CUDA_VERSION=13.0.1","NVIDIA_REQUIRE_JETPACK=csv-mounts=all"]},"rootfs":{"type":"layers","diff_ids":[]}}' >"$I/out/config.json"
+echo '[{"Config":"config.json","RepoTags":["app:1"],"Layers":["layer1.tar","layer2.tar"]}]' >"$I/out/manifest.json"
+tar -C "$I/out" -cf "$I/app.tar" manifest.json config.json layer1.tar layer2.tar
+run "$G" inspect --json "$I/app.tar"
+expect_rc 0 "inspect docker-archive"
+expect_out '"sm_86"'
+expect_no_out '"sm_75"'
+expect_no_out '"cuda_runtime"'
+expect_out '"cuda>=13.0"'          # legacy CUDA_VERSION counts as cuda>=13.0
+expect_no_out 'csv-mounts'         # NVIDIA_REQUIRE_JETPACK is not a requirement
+# Without the whiteout layer the program is there, with its runtime.
+echo '[{"Config":"config.json","RepoTags":["app:1"],"Layers":["layer1.tar"]}]' >"$I/out/manifest.json"
+tar -C "$I/out" -cf "$I/app1.tar" manifest.json config.json layer1.tar
+run "$G" inspect --json "$I/app1.tar"
+expect_rc 0 "inspect one-layer docker-archive"
+expect_out '"sm_75"'
+expect_out '"cuda_runtime": "13.0"'
+
 run "$G" inspect --verify "$D/sm90a_sm100f_zstd.fatbin" "$D/sm80_ptx80_lz4.fatbin" "$D/rdc_sm86.o"
 expect_rc 0 "--verify on compressed fixtures"
 run "$G" inspect "$GM_TMP/does-not-exist"
