@@ -13,7 +13,6 @@
 #include "gpumatch/inspect.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
-#include "image/image_internal.h"
 #include "internal.h"
 
 const char *gm_cover_name(gm_cover c) {
@@ -129,9 +128,9 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     snprintf(name, sizeof name, "%s:%s", c->origin, f->path);
     gm_elf_scan s;
     gm_error fe = {0};
-    if (f->read == gm_img_fd_read) {
+    int fd = gm_image_file_fd(f);
+    if (fd >= 0) {
         /* A file of a directory tree: map it, as for a file on the command line. */
-        int fd = *(int *)f->impl;
         unsigned char head[8];
         ssize_t n = pread(fd, head, sizeof head, 0);
         if (n <= 0 || !gm_elfscan_sniff(head, (size_t)n, f->path)) {

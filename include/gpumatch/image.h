@@ -45,6 +45,9 @@ typedef struct {
 int gm_image_walk(const char *path, gm_image_visit visit, void *ctx, gm_image_info *info,
                   gm_error *err);
 void gm_image_info_free(gm_image_info *info);
+/* The open file descriptor behind f when it is a real file (directory trees and
+ * plain files), so a reader can mmap it; -1 for a file streamed from a layer. */
+int gm_image_file_fd(const gm_image_file *f);
 /* Reads the whole file into memory (for ELF parsing); max bounds the size. */
 int gm_image_file_slurp(gm_image_file *f, size_t max, unsigned char **out, size_t *len,
                         gm_error *err);

@@ -17,8 +17,7 @@ static void usage(FILE *f) {
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
             "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
             "  --json         JSON report instead of the table\n"
-            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input,\n"
-            "      3 a needed module (image reader) is not built in\n");
+            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
 }
 
 /* One node: from --node, else from probe (procfs only under a fake root, so a

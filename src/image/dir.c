@@ -19,6 +19,10 @@
 #define MAX_DEPTH 256
 #define PATH_BUF 4096
 
+int gm_image_file_fd(const gm_image_file *f) {
+    return f->read == gm_img_fd_read ? *(const int *)f->impl : -1;
+}
+
 int gm_img_fd_read(gm_image_file *f, void *buf, size_t len, size_t *got, gm_error *err) {
     int fd = *(int *)f->impl;
     ssize_t n;

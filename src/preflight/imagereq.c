@@ -11,11 +11,6 @@
 #include "internal.h"
 #include "preflight/pf.h"
 
-/* The image reader is its own module (branch image); preflight works without
- * it (image_env from the caller), so it is referenced weakly. */
-#pragma weak gm_image_walk
-#pragma weak gm_image_info_free
-
 /* LD_LIBRARY_PATH element that selects this compat directory. Images name it
  * through the /usr/local/cuda symlink, which a file walk does not see. */
 static bool on_ld_path(const char *ldpath, const char *libpath) {
@@ -60,9 +55,6 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
 }
 
 int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
-    if (!gm_image_walk || !gm_image_info_free)
-        return gm_error_set(err, GM_EUNSUPPORTED, "image %s: image reading is not built in",
-                            image);
     walk_ctx w = {.c = c};
     gm_image_info info;
     memset(&info, 0, sizeof info);
