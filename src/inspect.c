@@ -406,9 +406,44 @@ static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, siz
     return 0;
 }
 
+/* Union of modules [from, to) into one module named after the library. */
+static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t from, size_t to,
+                         gm_module_req *u, gm_error *err) {
+    memset(u, 0, sizeof *u);
+    int rc = 0;
+    if (!(u->name = gm_asprintf("%s (library: any of its images)", s->path)))
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t i = from; i < to && rc == 0; i++) {
+        const gm_module_req *m = &r->modules[i];
+        for (size_t k = 0; k < m->n_cubin && rc == 0; k++)
+            rc = add_target(&u->cubin, &u->n_cubin, &m->cubin[k], err);
+        for (size_t k = 0; k < m->n_ptx && rc == 0; k++)
+            rc = add_target(&u->ptx, &u->n_ptx, &m->ptx[k], err);
+        if (m->has_ptx_isa && (!u->has_ptx_isa || gm_cuda_version_cmp(&m->ptx_isa, &u->ptx_isa) > 0)) {
+            u->ptx_isa = m->ptx_isa;
+            u->has_ptx_isa = true;
+        }
+    }
+    if (rc < 0) {
+        gm_module_req_free(u);
+        return rc;
+    }
+    if (u->n_cubin)
+        qsort(u->cubin, u->n_cubin, sizeof *u->cubin, cmp_target);
+    if (u->n_ptx)
+        qsort(u->ptx, u->n_ptx, sizeof *u->ptx, cmp_target);
+    return 0;
+}
+
 int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *err) {
+    return gm_inspect_requirement_opts(in, false, out, err);
+}
+
+int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err) {
     gm_requirement_init(out);
     int rc;
+    size_t n_specific = 0, n_portable = 0, cap = 0, *specific = NULL;
     for (size_t f = 0; f < in->n_files; f++) {
         const gm_elf_scan *s = &in->files[f];
         gm_runtime_guess g = gm_inspect_runtime(in, s);
@@ -417,6 +452,7 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
             out->cuda_runtime = g.version;
             out->has_cuda_runtime = true;
         }
+        size_t first = out->n_modules;
         for (size_t i = 0; i < s->n_sections; i++) {
             const gm_fatbin_section *sec = &s->sections[i];
             if (!sec->primary)
@@ -435,22 +471,53 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
                 }
             }
         }
+        size_t last = out->n_modules;
+        if (last == first)
+            continue;
+        if (s->kind == GM_FILE_SHARED) {
+            gm_module_req u;
+            if ((rc = library_union(s, out, first, last, &u, err)) < 0)
+                goto fail;
+            for (size_t i = first; i < last; i++)
+                out->modules[i].optional = true;
+            if (compact) {
+                for (size_t i = first; i < last; i++)
+                    gm_module_req_free(&out->modules[i]);
+                out->n_modules = first;
+            }
+            if ((rc = gm_requirement_add_module(out, &u, err)) < 0) {
+                gm_module_req_free(&u);
+                goto fail;
+            }
+            continue;
+        }
+        for (size_t i = first; i < last; i++) {
+            if (!out->modules[i].optional) {
+                n_portable++;
+            } else if (gm_grow((void **)&specific, &cap, n_specific + 1, sizeof *specific) < 0) {
+                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+                goto fail;
+            } else {
+                specific[n_specific++] = i;
+            }
+        }
     }
+    /* A program (outside libraries) made only of arch-/family-specific code
+     * needs that GPU: those modules are required after all. */
+    if (!n_portable)
+        for (size_t i = 0; i < n_specific; i++)
+            out->modules[specific[i]].optional = false;
+    free(specific);
+    specific = NULL;
     for (size_t i = 0; i < in->nvidia_require.n; i++)
         if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0) {
             rc = gm_error_set(err, GM_ENOMEM, "out of memory");
             goto fail;
         }
     out->nvidia_disable_require = in->nvidia_disable_require;
-    /* A program made only of arch-/family-specific code needs that GPU. */
-    bool any_required = false;
-    for (size_t i = 0; i < out->n_modules; i++)
-        any_required |= !out->modules[i].optional;
-    if (!any_required)
-        for (size_t i = 0; i < out->n_modules; i++)
-            out->modules[i].optional = false;
     return 0;
 fail:
+    free(specific);
     gm_requirement_free(out);
     return rc;
 }

@@ -64,9 +64,17 @@ gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s);
 /* Builds the requirement: one module per fat binary region of each file's
  * primary sections; cuda_runtime = newest runtime over the files.
  * Optional rule: a module whose images are all arch- (a) or family- (f)
- * specific is optional, unless every module of the set is so (then the
+ * specific is optional, unless every module of the file is so (then the
  * program itself is arch-specific and all its modules are required). */
 int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *err);
+/* Libraries (ET_DYN without interpreter) ship per-architecture kernels and
+ * dispatch to those present for the GPU (cuBLAS 13 has modules for sm_100
+ * alone, sm_75 alone, ...), so a library needs *some* image for the device,
+ * not every module: its modules become optional and one required module, the
+ * union of its images, is appended. With compact, the per-module entries of
+ * libraries are left out (they cannot change a verdict). */
+int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err);
 
 typedef enum { GM_COVER_NONE = 0, GM_COVER_SOME = 1, GM_COVER_EVERY = 2 } gm_cover;
 

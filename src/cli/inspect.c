@@ -53,18 +53,58 @@ static void print_entries(const gm_fatbin_region *rg) {
     }
 }
 
-static void print_module(const gm_module_req *m) {
+/* "sm_80 sm_90 compute_90 (PTX ISA 9.0)" */
+static void module_targets(const gm_module_req *m, char *buf, size_t len) {
     char t[GM_VERSION_STR_MAX];
-    printf("    module %s:", m->name ? m->name : "-");
-    for (size_t i = 0; i < m->n_cubin; i++)
-        printf(" %s", short_target(&m->cubin[i], t));
-    for (size_t i = 0; i < m->n_ptx; i++)
-        printf(" %s", short_target(&m->ptx[i], t));
-    if (m->has_ptx_isa)
-        printf(" (PTX ISA %d.%d)", m->ptx_isa.major, m->ptx_isa.minor);
-    if (m->optional)
-        printf(" [optional: arch/family-specific only]");
-    printf("\n");
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < m->n_cubin + m->n_ptx && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                                 short_target(i < m->n_cubin ? &m->cubin[i]
+                                                             : &m->ptx[i - m->n_cubin], t));
+    if (m->has_ptx_isa && used < len)
+        snprintf(buf + used, len - used, " (PTX ISA %d.%d)", m->ptx_isa.major, m->ptx_isa.minor);
+}
+
+static const char *optional_note(const gm_elf_scan *s, const gm_module_req *m) {
+    if (!m->optional)
+        return "";
+    return s->kind == GM_FILE_SHARED ? " [optional: the library dispatches per GPU]"
+                                     : " [optional: arch/family-specific only]";
+}
+
+static void print_module(const gm_elf_scan *s, const gm_module_req *m) {
+    char t[2048];
+    module_targets(m, t, sizeof t);
+    printf("    module %s: %s%s\n", m->name ? m->name : "-", t, optional_note(s, m));
+}
+
+/* Many modules (a library): one line per distinct set of images, with counts. */
+typedef struct {
+    char text[2048];
+    size_t count;
+} module_group;
+
+static void print_groups(const gm_elf_scan *s, const gm_requirement *req, size_t from, size_t to) {
+    module_group *g = calloc(to - from, sizeof *g);
+    size_t n = 0;
+    if (!g)
+        return;
+    for (size_t i = from; i < to; i++) {
+        char t[2048];
+        module_targets(&req->modules[i], t, sizeof t);
+        snprintf(t + strlen(t), sizeof t - strlen(t), "%s", optional_note(s, &req->modules[i]));
+        size_t k = 0;
+        while (k < n && strcmp(g[k].text, t))
+            k++;
+        if (k == n)
+            snprintf(g[n++].text, sizeof g->text, "%s", t);
+        g[k].count++;
+    }
+    printf("    %zu modules, %zu distinct image sets:\n", to - from, n);
+    for (size_t k = 0; k < n; k++)
+        printf("    %6zu x %s\n", g[k].count, g[k].text);
+    free(g);
 }
 
 static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requirement *req,
@@ -101,6 +141,8 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
     else if (nfb)
         printf("  CUDA runtime: unknown\n");
     /* Modules of this file, in the order inspect added them. */
+    size_t first = *mi;
+    bool group = !entries && nfb > 8;
     for (size_t i = 0; i < s->n_sections; i++) {
         const gm_fatbin_section *sec = &s->sections[i];
         if (!sec->primary)
@@ -110,15 +152,23 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
             bool loads = false;
             for (size_t e = 0; e < rg->n_entries; e++)
                 loads |= rg->entries[e].kind != GM_FATBIN_NVVM;
-            if (loads && *mi < req->n_modules)
-                print_module(&req->modules[(*mi)++]);
-            else
+            if (loads && *mi < req->n_modules) {
+                if (group)
+                    (*mi)++;
+                else
+                    print_module(s, &req->modules[(*mi)++]);
+            } else {
                 printf("    fat binary at 0x%llx: NVVM IR only (nothing the driver loads)\n",
                        (unsigned long long)(sec->offset + rg->offset));
+            }
             if (entries)
                 print_entries(rg);
         }
     }
+    if (group)
+        print_groups(s, req, first, *mi);
+    if (s->kind == GM_FILE_SHARED && *mi > first && *mi < req->n_modules)
+        print_module(s, &req->modules[(*mi)++]); /* the library's union */
 }
 
 static void print_summary(const gm_requirement *req) {
@@ -226,7 +276,7 @@ int gm_cli_inspect(int argc, char **argv) {
         return rc;
     }
     gm_requirement req;
-    if (gm_inspect_requirement(&in, &req, &err) < 0) {
+    if (gm_inspect_requirement_opts(&in, json, &req, &err) < 0) {
         gm_cli_error("inspect", &err);
         gm_inspect_free(&in);
         return GM_EXIT_INPUT;
