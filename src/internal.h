@@ -47,6 +47,17 @@ int gm_json_verstr(const json_t *obj, const char *key, const char *path, bool re
                    char *buf, size_t buflen, bool *present, const gm_jctx *c, gm_error *err);
 int gm_json_err(gm_error *err, const gm_jctx *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A document that is a list: `[...]`, `{"KEY": [...]}`, or (single_ok) one object.
+ * Calls each() per element with its JSON path; stops at the first error. */
+typedef int (*gm_json_each_fn)(void *ctx, const json_t *elem, const char *path, const gm_jctx *c,
+                               gm_error *err);
+int gm_json_parse_list(const char *text, size_t len, const char *origin, const char *key,
+                       bool single_ok, const char *what, gm_json_each_fn each, void *ctx,
+                       gm_error *err);
+/* Reads path (bounded) and hands its text to parse(text, len, origin=path, out, err). */
+typedef int (*gm_parse_fn)(const char *text, size_t len, const char *origin, void *out,
+                           gm_error *err);
+int gm_load_with(const char *path, gm_parse_fn parse, void *out, gm_error *err);
 /* json_dumps with gpumatch's formatting (indent 2, key order kept) + newline. */
 char *gm_json_dump(json_t *j, gm_error *err);
 

@@ -38,8 +38,12 @@ static int add(gm_strlist *l, const char *s, gm_error *err) {
 }
 
 /* Why no image of module m loads on cc; or how one does (note). */
+/* Notes name at most this many unused optional modules (a library has thousands). */
+#define MAX_OPTIONAL_NOTES 3
+
 static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_version *driver_cuda,
-                        const gm_cuda_version *assumed_isa, gm_unit_verdict *u, gm_error *err) {
+                        const gm_cuda_version *assumed_isa, size_t *n_unused, gm_unit_verdict *u,
+                        gm_error *err) {
     gm_rule_result r, first_cubin_fail = {0}, first_ptx_fail = {0};
     bool same_major = false, has_unknown = false;
     char ccs[GM_VERSION_STR_MAX];
@@ -79,9 +83,12 @@ static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_v
         snprintf(ptx, sizeof ptx, "no PTX");
     else
         snprintf(ptx, sizeof ptx, "%s", first_ptx_fail.reason);
-    if (m->optional) /* a tuned kernel the program will not dispatch to here */
+    if (m->optional) { /* a tuned kernel the program will not dispatch to here */
+        if (++*n_unused > MAX_OPTIONAL_NOTES)
+            return 0;
         return gm_strlist_addf(&u->notes, "optional %s unused on %s",
                                m->name ? m->name : "module", ccs) < 0 ? OOM(err) : 0;
+    }
     if (gm_strlist_addf(&u->reasons, "%s%s%s and %s%s", m->name ? m->name : "",
                         m->name ? ": " : "", cub, ptx,
                         has_unknown ? " (undecidable: treated as no)" : "") < 0)
@@ -95,6 +102,10 @@ static int check_unit(const gm_node *node, const gm_requirement *req, const gm_d
     char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
     const gm_cc *cc = &d->cc;
     long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
+    if (!cc->major) { /* nothing about code can be decided without it */
+        u->ok = false;
+        return gm_strlist_add(&u->reasons, "compute capability unknown") < 0 ? OOM(err) : 0;
+    }
     if (d->mig_mode == GM_MIG_ENABLED && mig < 0 &&
         gm_strlist_add(&u->reasons, "MIG is enabled but no MIG instances exist: the GPU cannot "
                                     "be used whole") < 0)
@@ -123,9 +134,14 @@ static int check_unit(const gm_node *node, const gm_requirement *req, const gm_d
             return OOM(err);
         }
     }
+    size_t n_unused = 0;
     for (size_t i = 0; i < req->n_modules; i++)
-        if (check_module(&req->modules[i], cc, driver_cuda, assumed_isa, u, err) < 0)
+        if (check_module(&req->modules[i], cc, driver_cuda, assumed_isa, &n_unused, u, err) < 0)
             return GM_ENOMEM;
+    if (n_unused > MAX_OPTIONAL_NOTES &&
+        gm_strlist_addf(&u->notes, "and %zu more optional modules unused",
+                        n_unused - MAX_OPTIONAL_NOTES) < 0)
+        return OOM(err);
     if (!req->nvidia_disable_require)
         for (size_t i = 0; i < req->nvidia_require.n; i++) {
             bool ok;

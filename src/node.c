@@ -131,9 +131,10 @@ static int parse_device(const json_t *o, const char *path, size_t pos, gm_device
         dup_str(o, "brand", path, &d->brand, c, err) < 0 ||
         dup_str(o, "pci_bus_id", path, &d->pci_bus_id, c, err) < 0)
         return GM_EINVAL;
-    if (gm_json_verstr(o, "compute_capability", path, true, buf, sizeof buf, NULL, c, err) < 0)
+    /* Absent = unknown (a probe source that cannot tell); kept as 0.0. */
+    if (gm_json_verstr(o, "compute_capability", path, false, buf, sizeof buf, &has, c, err) < 0)
         return GM_EINVAL;
-    if (gm_cc_parse(buf, &d->cc, err) < 0)
+    if (has && gm_cc_parse(buf, &d->cc, err) < 0)
         return gm_error_prefix(err, "%s: %s.compute_capability: ", c->origin, path);
     if (gm_json_long(o, "memory_mib", path, false, 0, 1L << 40, &d->memory_mib, NULL, c, err) < 0 ||
         parse_mig_mode(o, "mig_mode", path, &d->mig_mode, c, err) < 0 ||
@@ -210,77 +211,34 @@ static int parse_node(const json_t *o, const char *path, gm_node *n, const gm_jc
     return 0;
 }
 
+static int add_node(void *ctx, const json_t *o, const char *path, const gm_jctx *c,
+                    gm_error *err) {
+    gm_node_list *list = ctx;
+    gm_node *nn = realloc(list->nodes, (list->n + 1) * sizeof *nn);
+    if (!nn)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    list->nodes = nn;
+    gm_node_init(&nn[list->n]);
+    if (parse_node(o, path, &nn[list->n], c, err) < 0) {
+        gm_node_free(&nn[list->n]);
+        return GM_EINVAL;
+    }
+    list->n++;
+    return 0;
+}
+
 int gm_node_list_parse(const char *text, size_t len, const char *origin, gm_node_list *list,
                        gm_error *err) {
-    gm_jctx c = {origin ? origin : "<input>"};
-    json_t *root = gm_json_loadb(text, len, &c, err);
-    if (!root)
-        return GM_EINVAL;
-    json_t *arr = root;
-    const char *base = "$";
-    int rc = 0;
-    if (json_is_object(root) && json_object_get(root, "nodes")) {
-        static const char *const keys[] = {"nodes", NULL};
-        if ((rc = gm_json_check_keys(root, "$", keys, &c, err)) < 0)
-            goto out;
-        arr = json_object_get(root, "nodes");
-        base = "$.nodes";
-        if (!json_is_array(arr)) {
-            rc = gm_json_err(err, &c, base, "expected an array of nodes");
-            goto out;
-        }
-    }
-    if (json_is_object(arr)) {
-        gm_node n;
-        gm_node_init(&n);
-        if ((rc = parse_node(arr, base, &n, &c, err)) < 0) {
-            gm_node_free(&n);
-            goto out;
-        }
-        gm_node *nn = realloc(list->nodes, (list->n + 1) * sizeof *nn);
-        if (!nn) {
-            gm_node_free(&n);
-            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-            goto out;
-        }
-        list->nodes = nn;
-        list->nodes[list->n++] = n;
-    } else if (json_is_array(arr)) {
-        size_t k = json_array_size(arr);
-        gm_node *nn = realloc(list->nodes, (list->n + k + 1) * sizeof *nn);
-        if (!nn) {
-            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-            goto out;
-        }
-        list->nodes = nn;
-        for (size_t i = 0; i < k; i++) {
-            char p[64];
-            snprintf(p, sizeof p, "%s[%zu]", base, i);
-            gm_node *n = &list->nodes[list->n];
-            gm_node_init(n);
-            if ((rc = parse_node(json_array_get(arr, i), p, n, &c, err)) < 0) {
-                gm_node_free(n);
-                goto out;
-            }
-            list->n++;
-        }
-    } else {
-        rc = gm_json_err(err, &c, base, "expected a node object or an array of nodes");
-    }
-out:
-    json_decref(root);
-    return rc;
+    return gm_json_parse_list(text, len, origin, "nodes", true, "nodes", add_node, list, err);
+}
+
+static int parse_list_cb(const char *text, size_t len, const char *origin, void *out,
+                         gm_error *err) {
+    return gm_node_list_parse(text, len, origin, out, err);
 }
 
 int gm_node_list_load(const char *path, gm_node_list *list, gm_error *err) {
-    char *text;
-    size_t len;
-    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
-    if (rc < 0)
-        return rc;
-    rc = gm_node_list_parse(text, len, path, list, err);
-    free(text);
-    return rc;
+    return gm_load_with(path, parse_list_cb, list, err);
 }
 
 static void set_str(json_t *o, const char *k, const char *v) {
@@ -311,7 +269,8 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
         set_str(j, "name", d->name);
         set_str(j, "brand", d->brand);
         set_str(j, "pci_bus_id", d->pci_bus_id);
-        json_object_set_new(j, "compute_capability", json_string(gm_cc_str(&d->cc, buf)));
+        if (d->cc.major)
+            json_object_set_new(j, "compute_capability", json_string(gm_cc_str(&d->cc, buf)));
         if (d->memory_mib >= 0)
             json_object_set_new(j, "memory_mib", json_integer(d->memory_mib));
         if (d->mig_mode != GM_MIG_UNKNOWN)

@@ -362,69 +362,43 @@ int gm_requirement_parse(const char *text, size_t len, const char *origin, gm_re
     return rc;
 }
 
+static int parse_cb(const char *text, size_t len, const char *origin, void *out, gm_error *err) {
+    return gm_requirement_parse(text, len, origin, out, err);
+}
+
 int gm_requirement_load(const char *path, gm_requirement *r, gm_error *err) {
-    char *text;
-    size_t len;
-    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
-    if (rc < 0)
-        return rc;
-    rc = gm_requirement_parse(text, len, path, r, err);
-    free(text);
-    return rc;
+    return gm_load_with(path, parse_cb, r, err);
+}
+
+static int add_request(void *ctx, const json_t *o, const char *path, const gm_jctx *c,
+                       gm_error *err) {
+    gm_requirement_list *l = ctx;
+    gm_requirement *items = realloc(l->items, (l->n + 1) * sizeof *items);
+    if (!items)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    l->items = items;
+    gm_requirement_init(&items[l->n]);
+    if (parse_one(o, path, &items[l->n], c, err) < 0) {
+        gm_requirement_free(&items[l->n]);
+        return GM_EINVAL;
+    }
+    l->n++;
+    return 0;
 }
 
 int gm_requirement_list_parse(const char *text, size_t len, const char *origin,
                               gm_requirement_list *l, gm_error *err) {
-    gm_jctx c = {origin ? origin : "<input>"};
-    json_t *root = gm_json_loadb(text, len, &c, err);
-    if (!root)
-        return GM_EINVAL;
-    json_t *arr = root;
-    const char *base = "$";
-    int rc = 0;
-    if (json_is_object(root) && json_object_get(root, "requests")) {
-        static const char *const keys[] = {"requests", NULL};
-        if ((rc = gm_json_check_keys(root, "$", keys, &c, err)) < 0)
-            goto out;
-        arr = json_object_get(root, "requests");
-        base = "$.requests";
-    }
-    if (!json_is_array(arr)) {
-        rc = gm_json_err(err, &c, base, "expected a list of requests");
-        goto out;
-    }
-    size_t k = json_array_size(arr);
-    gm_requirement *items = realloc(l->items, (l->n + k + 1) * sizeof *items);
-    if (!items) {
-        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-        goto out;
-    }
-    l->items = items;
-    for (size_t i = 0; i < k; i++) {
-        char p[64];
-        snprintf(p, sizeof p, "%s[%zu]", base, i);
-        gm_requirement *r = &l->items[l->n];
-        gm_requirement_init(r);
-        if ((rc = parse_one(json_array_get(arr, i), p, r, &c, err)) < 0) {
-            gm_requirement_free(r);
-            goto out;
-        }
-        l->n++;
-    }
-out:
-    json_decref(root);
-    return rc;
+    return gm_json_parse_list(text, len, origin, "requests", false, "requests", add_request, l,
+                              err);
+}
+
+static int parse_list_cb(const char *text, size_t len, const char *origin, void *out,
+                         gm_error *err) {
+    return gm_requirement_list_parse(text, len, origin, out, err);
 }
 
 int gm_requirement_list_load(const char *path, gm_requirement_list *l, gm_error *err) {
-    char *text;
-    size_t len;
-    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
-    if (rc < 0)
-        return rc;
-    rc = gm_requirement_list_parse(text, len, path, l, err);
-    free(text);
-    return rc;
+    return gm_load_with(path, parse_list_cb, l, err);
 }
 
 void gm_requirement_list_free(gm_requirement_list *l) {

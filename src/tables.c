@@ -29,6 +29,18 @@ static void bad_row(const char *table, size_t row, const gm_error *e) {
         gm_error_set(&load_error, GM_EINVAL, "data/%s.tsv row %zu: %s", table, row + 1, e->msg);
 }
 
+/* NVIDIA states some minimums as a bare branch (">= 580"): one part. */
+static int parse_branch(const char *s, gm_driver_version *v, gm_error *e) {
+    if (strchr(s, '.'))
+        return gm_driver_version_parse(s, v, e);
+    char *end;
+    long b = strtol(s, &end, 10);
+    if (*end || b <= 0 || b > 99999)
+        return gm_error_set(e, GM_EINVAL, "bad driver branch \"%s\"", s);
+    *v = (gm_driver_version){(int)b, 0, 0, 1};
+    return 0;
+}
+
 static void load(void) {
     gm_error e = {0};
     toolkits = gm_xcalloc(gm_tabledata_toolkit_driver_rows, sizeof *toolkits);
@@ -43,7 +55,7 @@ static void load(void) {
         gm_toolkit_entry t = {0};
         if (gm_cuda_version_parse(r[0], &t.cuda, &e) < 0 ||
             gm_driver_version_parse(r[1], &t.toolkit_driver, &e) < 0 ||
-            (strcmp(r[2], "-") && gm_driver_version_parse(r[2], &t.minor_compat_driver, &e) < 0)) {
+            (strcmp(r[2], "-") && parse_branch(r[2], &t.minor_compat_driver, &e) < 0)) {
             bad_row("toolkit_driver", i, &e);
             continue;
         }

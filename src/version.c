@@ -79,6 +79,8 @@ int gm_driver_version_cmp(const gm_driver_version *a, const gm_driver_version *b
 char *gm_driver_version_str(const gm_driver_version *v, char buf[GM_VERSION_STR_MAX]) {
     if (!v->nparts)
         snprintf(buf, GM_VERSION_STR_MAX, "unknown");
+    else if (v->nparts == 1) /* a branch from the tables, e.g. 580 */
+        snprintf(buf, GM_VERSION_STR_MAX, "%d", v->major);
     else if (v->nparts == 2)
         snprintf(buf, GM_VERSION_STR_MAX, "%d.%02d", v->major, v->minor);
     else

@@ -35,7 +35,7 @@ typedef struct {
     char *name;          /* "NVIDIA A100-SXM4-80GB" */
     char *brand;         /* NVIDIA's brand word ("tesla", "geforce", ...); may be NULL */
     char *pci_bus_id;    /* may be NULL */
-    gm_cc cc;
+    gm_cc cc;            /* 0.0 = unknown */
     long memory_mib;     /* total framebuffer; -1 unknown */
     gm_mig_mode mig_mode;
     gm_mig_mode mig_pending; /* GM_MIG_UNKNOWN if not reported */

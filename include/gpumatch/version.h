@@ -15,7 +15,7 @@ extern "C" {
 /* NVIDIA driver version: 2 or 3 numeric parts ("570.26", "580.95.05"). */
 typedef struct {
     int major, minor, patch;
-    int nparts; /* 2 or 3; 0 = unset */
+    int nparts; /* 2 or 3 when parsed; 1 = a bare branch from the tables; 0 = unset */
 } gm_driver_version;
 
 /* CUDA version ("12.4"), as a toolkit release or as what a driver supports. */

@@ -1,7 +1,113 @@
-/* gpumatch driver-files (not yet implemented). */
+/* gpumatch driver-files: the host files a GPU container needs, by capability. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "cli/launch_util.h"
+#include "gpumatch/driverfiles.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: gpumatch driver-files [--root DIR] [--capabilities LIST] [--node NODE.json]\n"
+            "                             [--driver-version VER] [--ldcache PATH] [--json]\n"
+            "  LIST: compute,utility,video,graphics or all (default compute,utility)\n"
+            "  the driver version comes from --driver-version, the node document, or\n"
+            "  ROOT/proc/driver/nvidia/version; only libraries of that version are listed,\n"
+            "  other versions are reported as stale\n"
+            "exit: 0 found, 2 bad input, 3 no driver / libcuda, libnvidia-ml or a device node missing\n");
+}
 
 int gm_cli_driver_files(int argc, char **argv) {
-    gm_cli_errorf("driver-files", "not implemented yet");
-    return GM_EXIT_INPUT;
+    static const struct option opts[] = {{"root", required_argument, 0, 'R'},
+                                         {"capabilities", required_argument, 0, 'c'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"driver-version", required_argument, 0, 'd'},
+                                         {"ldcache", required_argument, 0, 'l'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    gm_driver_files_opts o = {0};
+    const char *node_file = NULL;
+    bool as_json = false;
+    gm_error err = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "R:c:n:d:l:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'R': o.root = optarg; break;
+        case 'c':
+            if (gm_driver_caps_parse(optarg, &o.caps, &err) < 0) {
+                gm_cli_error("driver-files", &err);
+                return GM_EXIT_INPUT;
+            }
+            break;
+        case 'n': node_file = optarg; break;
+        case 'd': o.driver_version = optarg; break;
+        case 'l': o.ldcache = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': usage(stdout); return GM_EXIT_OK;
+        default: usage(stderr); return GM_EXIT_INPUT;
+        }
+    }
+    if (optind < argc) {
+        gm_cli_errorf("driver-files", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
+    gm_node node;
+    char vbuf[32];
+    gm_node_init(&node);
+    if (node_file) {
+        int rc = gm_cli_load_node("driver-files", node_file, o.root, &node, false);
+        if (rc != GM_EXIT_OK)
+            return rc;
+        if (!o.driver_version)
+            o.driver_version = gm_cli_node_driver(&node, vbuf);
+    }
+    gm_driver_files f;
+    int st = gm_driver_files_find(&o, &f, &err);
+    gm_node_free(&node);
+    if (st < 0) {
+        gm_cli_error("driver-files", &err);
+        return gm_cli_exit_for(st);
+    }
+    for (size_t i = 0; i < f.warnings.n; i++)
+        gm_cli_errorf("driver-files", "warning: %s", f.warnings.items[i]);
+    int rc = GM_EXIT_OK;
+    if (as_json) {
+        char *s = gm_driver_files_to_json(&f, &err);
+        rc = s ? gm_cli_output("driver-files", NULL, s) : GM_EXIT_INPUT;
+        if (!s)
+            gm_cli_error("driver-files", &err);
+        free(s);
+    } else {
+        printf("driver %s (from %s), ld.so.cache %s (%s)\n", f.driver_version, f.driver_source,
+               f.ldcache_path, f.ldcache_format);
+        printf("%-9s %-9s %s\n", "KIND", "CAP", "PATH");
+        for (size_t i = 0; i < f.n; i++) {
+            const gm_driver_file *d = &f.files[i];
+            printf("%-9s %-9s %s", gm_df_kind_name(d->kind), gm_driver_cap_name(d->cap), d->path);
+            if (d->soname && strcmp(d->soname, strrchr(d->path, '/') + 1) != 0)
+                printf(" (%s)", d->soname);
+            if (d->kind == GM_DF_BINARY && d->link && strcmp(d->link, d->path) != 0)
+                printf(" (as %s)", d->link);
+            if (d->kind == GM_DF_DEVICE) {
+                if (d->is_char_device)
+                    printf(" (char %ld:%ld)", d->major, d->minor);
+                else
+                    printf(" (regular file, not a device node)");
+            }
+            printf("\n");
+        }
+        for (size_t i = 0; i < f.n_stale; i++)
+            printf("stale     %-9s %s (%s): %s\n", "-", f.stale[i].path, f.stale[i].soname,
+                   f.stale[i].reason);
+        for (size_t i = 0; i < f.missing.n; i++)
+            printf("missing   %-9s %s\n", "-", f.missing.items[i]);
+    }
+    if (rc == GM_EXIT_OK && f.missing.n)
+        rc = GM_EXIT_ENV;
+    gm_driver_files_free(&f);
+    return rc;
 }

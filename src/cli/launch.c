@@ -1,7 +1,230 @@
-/* gpumatch launch (not yet implemented). */
+/* gpumatch launch: check, pick GPUs by UUID, build the runtime's argv, exec it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "cli/launch_util.h"
+#include "gpumatch/launch.h"
+#include "internal.h"
+
+#include "gpumatch/preflight.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: gpumatch launch --runtime docker|podman|singularity|apptainer\n"
+            "         --require REQ.json [--node NODE.json] [--root DIR] [--gpus N]\n"
+            "         [--capabilities LIST] [--image-env KEY=VALUE]... [--program PATH]\n"
+            "         [--no-preflight] [--dry-run | --engine-api] IMAGE [-- CMD...]\n"
+            "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
+            "  --dry-run prints the command, one shell-quoted argument per line;\n"
+            "  --engine-api prints the Docker Engine API create body (DeviceRequests);\n"
+            "  before exec, preflight checks this host (--no-preflight skips it)\n"
+            "exit: 0 started/printed, 1 refused (reasons on stderr), 2 bad input,\n"
+            "      3 no driver or runtime\n");
+}
+
+static void print_quoted(const char *s) {
+    char *q = gm_shell_quote(s);
+    printf("%s\n", q ? q : "?");
+    free(q);
+}
+
+/* Returns an exit code, or -1 to go on. */
+static int run_preflight(const char *root, const gm_node *node, const gm_strlist *image_env) {
+    gm_pf_report rep = {0};
+    gm_error err = {0};
+    if (gm_preflight_for_launch(root, node, image_env, &rep, &err) < 0) {
+        gm_cli_error("launch", &err);
+        return GM_EXIT_INPUT;
+    }
+    int rc = -1;
+    for (size_t i = 0; i < rep.n; i++) {
+        const gm_pf_result *r = &rep.items[i];
+        if (r->status == GM_PF_WARN || r->status == GM_PF_FAIL)
+            gm_cli_errorf("launch", "preflight %s: %s%s%s: %s", gm_pf_status_str(r->status),
+                          r->id, r->subject ? " " : "", r->subject ? r->subject : "",
+                          r->evidence ? r->evidence : "");
+    }
+    if (gm_pf_report_worst(&rep) == GM_PF_FAIL) {
+        gm_cli_errorf("launch", "refused: preflight failed (--no-preflight to skip)");
+        rc = GM_EXIT_NO;
+    }
+    gm_pf_report_free(&rep);
+    return rc;
+}
 
 int gm_cli_launch(int argc, char **argv) {
-    gm_cli_errorf("launch", "not implemented yet");
-    return GM_EXIT_INPUT;
+    static const struct option opts[] = {{"runtime", required_argument, 0, 'r'},
+                                         {"require", required_argument, 0, 'q'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"root", required_argument, 0, 'R'},
+                                         {"gpus", required_argument, 0, 'g'},
+                                         {"capabilities", required_argument, 0, 'c'},
+                                         {"image-env", required_argument, 0, 'e'},
+                                         {"program", required_argument, 0, 'p'},
+                                         {"no-preflight", no_argument, 0, 'P'},
+                                         {"dry-run", no_argument, 0, 'd'},
+                                         {"engine-api", no_argument, 0, 'a'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    gm_launch_opts lo = {0};
+    const char *req_path = NULL, *node_file = NULL, *root = NULL;
+    bool dry = false, api = false, preflight = true, have_rt = false;
+    gm_strlist image_env = {0};
+    gm_error err = {0};
+    int c, rc = GM_EXIT_INPUT;
+    gm_requirement req;
+    gm_node node;
+    gm_launch_plan plan = {0};
+    gm_requirement_init(&req);
+    gm_node_init(&node);
+    optind = 1;
+    /* '+': options end at IMAGE, so the container command is never parsed here. */
+    while ((c = getopt_long(argc, argv, "+r:q:n:R:g:c:e:p:Pdah", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (gm_runtime_parse(optarg, &lo.runtime, &err) < 0) {
+                gm_cli_error("launch", &err);
+                goto out;
+            }
+            have_rt = true;
+            break;
+        case 'q': req_path = optarg; break;
+        case 'n': node_file = optarg; break;
+        case 'R': root = optarg; break;
+        case 'g': {
+            char *end;
+            errno = 0;
+            lo.gpus = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || lo.gpus < 1 || lo.gpus > 1024) {
+                gm_cli_errorf("launch", "--gpus: \"%s\" is not a count from 1 to 1024", optarg);
+                goto out;
+            }
+            break;
+        }
+        case 'c': lo.capabilities = optarg; break;
+        case 'e':
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                gm_cli_errorf("launch", "--image-env: \"%s\" is not KEY=VALUE", optarg);
+                goto out;
+            }
+            gm_strlist_add(&image_env, optarg);
+            break;
+        case 'p': lo.program = optarg; break;
+        case 'P': preflight = false; break;
+        case 'd': dry = true; break;
+        case 'a': api = true; break;
+        case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
+        default: usage(stderr); goto out;
+        }
+    }
+    if (!have_rt || !req_path) {
+        gm_cli_errorf("launch", "need --runtime and --require REQ.json");
+        goto out;
+    }
+    if (dry && api) {
+        gm_cli_errorf("launch", "--dry-run and --engine-api exclude each other");
+        goto out;
+    }
+    if (api && lo.runtime != GM_RT_DOCKER) {
+        gm_cli_errorf("launch", "--engine-api is for --runtime docker");
+        goto out;
+    }
+    if (optind >= argc) {
+        gm_cli_errorf("launch", "no IMAGE given");
+        goto out;
+    }
+    lo.image = argv[optind++];
+    if (optind < argc && strcmp(argv[optind], "--") == 0)
+        optind++;
+    else if (optind < argc) {
+        gm_cli_errorf("launch", "put the container command after \"--\" (got '%s')",
+                      argv[optind]);
+        goto out;
+    }
+    lo.cmd = argv + optind;
+    lo.n_cmd = (size_t)(argc - optind);
+    lo.image_env = image_env.n ? &image_env : NULL;
+
+    if (gm_requirement_load(req_path, &req, &err) < 0) {
+        gm_cli_error("launch", &err);
+        goto out;
+    }
+    rc = gm_cli_load_node("launch", node_file, root, &node, false);
+    if (rc != GM_EXIT_OK)
+        goto out;
+    rc = GM_EXIT_INPUT;
+    if (gm_launch_prepare(&node, &req, &lo, &plan, &err) < 0) {
+        gm_cli_error("launch", &err);
+        goto out;
+    }
+    for (size_t i = 0; i < plan.notes.n; i++)
+        gm_cli_errorf("launch", "note: %s", plan.notes.items[i]);
+    if (!plan.ok) {
+        char line[4096] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < plan.reasons.n && used < sizeof line; i++)
+            used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? "; " : "",
+                                     plan.reasons.items[i]);
+        gm_cli_errorf("launch", "refused: %s", line);
+        rc = GM_EXIT_NO;
+        goto out;
+    }
+    /* Only a container about to start here needs this host checked; --dry-run and
+     * --engine-api print a command that may run elsewhere. */
+    if (preflight && !dry && !api) {
+        int pf = run_preflight(root, &node, lo.image_env);
+        if (pf >= 0) {
+            rc = pf;
+            goto out;
+        }
+    }
+    if (api) {
+        char *s = gm_launch_engine_api_json(&plan, &lo, &err);
+        rc = s ? gm_cli_output("launch", NULL, s) : GM_EXIT_INPUT;
+        if (!s)
+            gm_cli_error("launch", &err);
+        free(s);
+        goto out;
+    }
+    if (dry) {
+        /* The runtime's own environment additions, as `env K=V ... PROGRAM`. */
+        if (plan.env.n) {
+            print_quoted("env");
+            for (size_t i = 0; i < plan.env.n; i++)
+                print_quoted(plan.env.items[i]);
+        }
+        for (size_t i = 0; i < plan.argv.n; i++)
+            print_quoted(plan.argv.items[i]);
+        rc = fflush(stdout) == 0 ? GM_EXIT_OK : GM_EXIT_INPUT;
+        goto out;
+    }
+    for (size_t i = 0; i < plan.env.n; i++) {
+        char *eq = strchr(plan.env.items[i], '=');
+        *eq = 0;
+        setenv(plan.env.items[i], eq + 1, 1);
+        *eq = '=';
+    }
+    char **av = calloc(plan.argv.n + 1, sizeof *av);
+    if (!av) {
+        gm_cli_errorf("launch", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < plan.argv.n; i++)
+        av[i] = plan.argv.items[i];
+    fflush(NULL);
+    execvp(av[0], av);
+    gm_cli_errorf("launch", "cannot run %s: %s", av[0], strerror(errno));
+    free(av);
+    rc = errno == ENOENT ? GM_EXIT_ENV : GM_EXIT_INPUT;
+out:
+    gm_launch_plan_free(&plan);
+    gm_requirement_free(&req);
+    gm_node_free(&node);
+    gm_strlist_free(&image_env);
+    return rc;
 }

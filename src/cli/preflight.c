@@ -1,7 +1,127 @@
-/* gpumatch preflight (not yet implemented). */
+/* gpumatch preflight: node states that break GPU containers, with fixes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli/cli.h"
+#include "gpumatch/preflight.h"
+#include "gpumatch/probe.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: gpumatch preflight [--root DIR] [--node NODE.json] [--image IMAGE] [--json]\n"
+            "  --root DIR     check the system tree under DIR (default /): /proc, /dev,\n"
+            "                 /etc/ld.so.cache, /usr/local/cuda-*/compat\n"
+            "  --node FILE    node document (one node); default: probe this node\n"
+            "  --image IMAGE  also check the image's NVIDIA_REQUIRE_*/CUDA_VERSION and its\n"
+            "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
+            "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
+            "  --json         JSON report instead of the table\n"
+            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
+}
+
+/* One node: from --node, else from probe (procfs only under a fake root, so a
+ * test tree is never mixed with this machine's NVML). */
+static int load_node(const char *node_path, const char *root, gm_node *node, bool *have,
+                     char *note, size_t notelen) {
+    gm_error err = {0};
+    *have = false;
+    if (node_path) {
+        gm_node_list l = {0};
+        if (gm_node_list_load(node_path, &l, &err) != 0) {
+            gm_cli_error("preflight", &err);
+            return GM_EXIT_INPUT;
+        }
+        if (l.n != 1) {
+            gm_cli_errorf("preflight", "%s: holds %zu nodes, preflight checks one", node_path,
+                          l.n);
+            gm_node_list_free(&l);
+            return GM_EXIT_INPUT;
+        }
+        *node = l.nodes[0];
+        free(l.nodes);
+        *have = true;
+        return GM_EXIT_OK;
+    }
+    gm_probe_opts po;
+    memset(&po, 0, sizeof po);
+    po.root = root;
+    if (root && *root && strcmp(root, "/"))
+        po.backend = "procfs";
+    gm_node_init(node);
+    if (gm_probe(&po, node, &err) != 0) {
+        gm_node_free(node);
+        snprintf(note, notelen, "probe: %s", err.msg);
+        return GM_EXIT_OK;
+    }
+    *have = true;
+    return GM_EXIT_OK;
+}
 
 int gm_cli_preflight(int argc, char **argv) {
-    gm_cli_errorf("preflight", "not implemented yet");
-    return GM_EXIT_INPUT;
+    static const struct option opts[] = {{"root", required_argument, 0, 'r'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"image", required_argument, 0, 'i'},
+                                         {"ldcache", required_argument, 0, 'l'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL;
+    bool json = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r': root = optarg; break;
+        case 'n': node_path = optarg; break;
+        case 'i': image = optarg; break;
+        case 'l': ldcache = optarg; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return GM_EXIT_OK;
+        default: usage(stderr); return GM_EXIT_INPUT;
+        }
+    }
+    if (optind != argc) {
+        gm_cli_errorf("preflight", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
+    gm_node node;
+    bool have_node = false;
+    char note[GM_ERROR_MSG_MAX + 16] = "";
+    int ex = load_node(node_path, root, &node, &have_node, note, sizeof note);
+    if (ex != GM_EXIT_OK)
+        return ex;
+
+    gm_pf_opts po;
+    memset(&po, 0, sizeof po);
+    po.root = root;
+    po.node = have_node ? &node : NULL;
+    po.image = image;
+    po.ldcache = ldcache;
+    gm_pf_report rep;
+    memset(&rep, 0, sizeof rep);
+    gm_error err = {0};
+    int rc = gm_preflight_run(&po, &rep, &err);
+    if (have_node)
+        gm_node_free(&node);
+    if (rc != 0) {
+        gm_cli_error("preflight", &err);
+        gm_pf_report_free(&rep);
+        /* Errors here are about input (the image); 3 when its reader is missing. */
+        return rc == GM_EUNSUPPORTED ? GM_EXIT_ENV : GM_EXIT_INPUT;
+    }
+    char *text = json ? gm_pf_report_json(&rep, &err) : gm_pf_report_table(&rep, &err);
+    gm_pf_status worst = gm_pf_report_worst(&rep);
+    gm_pf_report_free(&rep);
+    if (!text) {
+        gm_cli_error("preflight", &err);
+        return GM_EXIT_INPUT;
+    }
+    if (note[0])
+        fprintf(stderr, "gpumatch preflight: note: %s; node checks skipped\n", note);
+    ex = gm_cli_output("preflight", NULL, text);
+    free(text);
+    if (ex != GM_EXIT_OK)
+        return ex;
+    return worst == GM_PF_FAIL ? GM_EXIT_NO : GM_EXIT_OK;
 }

@@ -160,3 +160,52 @@ char *gm_json_dump(json_t *j, gm_error *err) {
     o[n + 1] = '\0';
     return o;
 }
+
+int gm_json_parse_list(const char *text, size_t len, const char *origin, const char *key,
+                       bool single_ok, const char *what, gm_json_each_fn each, void *ctx,
+                       gm_error *err) {
+    gm_jctx c = {origin ? origin : "<input>"};
+    json_t *root = gm_json_loadb(text, len, &c, err);
+    if (!root)
+        return GM_EINVAL;
+    json_t *arr = root;
+    char base[64] = "$";
+    int rc = 0;
+    if (json_is_object(root) && json_object_get(root, key)) {
+        const char *const keys[] = {key, NULL};
+        if ((rc = gm_json_check_keys(root, "$", keys, &c, err)) < 0)
+            goto out;
+        arr = json_object_get(root, key);
+        snprintf(base, sizeof base, "$.%s", key);
+        if (!json_is_array(arr)) {
+            rc = gm_json_err(err, &c, base, "expected a list of %s", what);
+            goto out;
+        }
+    }
+    if (single_ok && json_is_object(arr)) {
+        rc = each(ctx, arr, base, &c, err);
+    } else if (json_is_array(arr)) {
+        for (size_t i = 0; i < json_array_size(arr) && rc == 0; i++) {
+            char p[96];
+            snprintf(p, sizeof p, "%s[%zu]", base, i);
+            rc = each(ctx, json_array_get(arr, i), p, &c, err);
+        }
+    } else {
+        rc = gm_json_err(err, &c, base, "expected %sa list of %s", single_ok ? "one or " : "",
+                         what);
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+int gm_load_with(const char *path, gm_parse_fn parse, void *out, gm_error *err) {
+    char *text;
+    size_t len;
+    int rc = gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, err);
+    if (rc < 0)
+        return rc;
+    rc = parse(text, len, path, out, err);
+    free(text);
+    return rc;
+}

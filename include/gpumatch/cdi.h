@@ -1,0 +1,41 @@
+/* Container Device Interface spec for the NVIDIA GPUs of a node: one device
+ * per GPU (by index and by UUID) plus "all", with the driver files every GPU
+ * container needs as common containerEdits. */
+#ifndef GPUMATCH_CDI_H
+#define GPUMATCH_CDI_H
+
+#include "gpumatch/driverfiles.h"
+#include "gpumatch/error.h"
+#include "gpumatch/node.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GM_CDI_KIND "nvidia.com/gpu"
+/* Every feature used (hostPath in deviceNodes) exists since CDI 0.5.0, which
+ * keeps the spec loadable by older runtimes (podman 4.3's CDI package). */
+#define GM_CDI_VERSION "0.5.0"
+
+typedef struct {
+    /* GPUs by index and UUID; NULL: one device per /dev/nvidiaN (index names only). */
+    const gm_node *node;
+    /* The ldconfig hook program, run on the host at createContainer: NULL finds
+     * nvidia-ctk under the driver files' root; if there is none, hook_fallback
+     * (e.g. the gpumatch binary, called as `gpumatch cdi ldconfig-hook`) is used;
+     * if that is NULL too the spec has no hook and a warning says so. */
+    const char *hook_fallback;
+} gm_cdi_opts;
+
+/* JSON text of the spec (caller frees). warnings (may be NULL) gets one line
+ * per GPU left out or hook missing. Paths on the host side carry df->root. */
+char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *opts, gm_strlist *warnings,
+                      gm_error *err);
+
+/* Default file name under /etc/cdi for the spec. */
+#define GM_CDI_DEFAULT_PATH "/etc/cdi/nvidia-gpumatch.json"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,101 @@
+/* Requirement derivation: turns what elfscan found in a set of files into the
+ * core's gm_requirement, and summarises coverage per compute capability.
+ * Data flows one way: files -> gm_elf_scan facts -> gm_requirement. */
+#ifndef GPUMATCH_INSPECT_H
+#define GPUMATCH_INSPECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "gpumatch/common.h"
+#include "gpumatch/elfscan.h"
+#include "gpumatch/error.h"
+#include "gpumatch/image.h"
+#include "gpumatch/require.h"
+#include "gpumatch/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The files of one program (or one image): scans plus names of versioned CUDA
+ * libraries seen beside them ("libcudart.so.12.4.127"). */
+typedef struct {
+    gm_elf_scan *files;
+    size_t n_files, cap;
+    gm_strlist lib_names; /* file names (no directory) of libcudart.so.* seen */
+    gm_strlist dirs_seen; /* directories already listed for lib_names */
+    size_t n_skipped;     /* files that were not ELF/fatbin/cubin/PTX */
+    gm_strlist errors;    /* malformed files met inside a directory/image walk */
+    /* From image configs: NVIDIA_REQUIRE_* values (JETPACK excepted; a legacy
+     * CUDA_VERSION without NVIDIA_REQUIRE_CUDA counts as "cuda>=MAJ.MIN", as in
+     * libnvidia-container) and NVIDIA_DISABLE_REQUIRE. */
+    gm_strlist nvidia_require;
+    bool nvidia_disable_require;
+    gm_fatbin_depth depth;
+} gm_inspect;
+
+void gm_inspect_init(gm_inspect *in, gm_fatbin_depth depth);
+void gm_inspect_free(gm_inspect *in);
+/* Scans one file on disk and notes libcudart.so.* names in its directory. */
+int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err);
+/* A file, directory tree, docker-archive/OCI tarball or OCI layout: plain
+ * files go through gm_inspect_add_file (mmap); everything else through
+ * gm_image_walk, reading only files whose first bytes look like ELF, an ar
+ * archive, a fat binary or PTX. A malformed file inside a walk is recorded in
+ * errors and the walk goes on. info (may be NULL) receives the image facts. */
+int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err);
+/* Adds a scan made elsewhere (e.g. from an image walk); takes ownership. */
+int gm_inspect_add_scan(gm_inspect *in, gm_elf_scan *scan, gm_error *err);
+/* Notes a library file name seen in the same tree (walkers call this). */
+int gm_inspect_note_name(gm_inspect *in, const char *basename, gm_error *err);
+
+/* Where the derived runtime version came from, for the report. */
+typedef struct {
+    bool found;
+    gm_cuda_version version;
+    char source[256]; /* "DT_NEEDED libcudart.so.13 of app", "static runtime 13.0.88 in app" */
+} gm_runtime_guess;
+
+/* Runtime of one scan: DT_NEEDED libcudart.so.N (N.0, or N.M from a versioned
+ * name among lib_names), else a static runtime's toolkit (cubin note / PTX
+ * comment), else the first CUDA that emits the newest PTX ISA present. */
+gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s);
+
+/* Builds the requirement: one module per fat binary region of each file's
+ * primary sections; cuda_runtime = newest runtime over the files.
+ * Optional rule: a module whose images are all arch- (a) or family- (f)
+ * specific is optional, unless every module of the file is so (then the
+ * program itself is arch-specific and all its modules are required). */
+int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *err);
+/* Libraries (ET_DYN without interpreter) ship per-architecture kernels and
+ * dispatch to those present for the GPU (cuBLAS 13 has modules for sm_100
+ * alone, sm_75 alone, ...), so a library needs *some* image for the device,
+ * not every module: its modules become optional and one required module, the
+ * union of its images, is appended. With compact, the per-module entries of
+ * libraries are left out (they cannot change a verdict). */
+int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err);
+
+typedef enum { GM_COVER_NONE = 0, GM_COVER_SOME = 1, GM_COVER_EVERY = 2 } gm_cover;
+
+typedef struct {
+    gm_cc cc;
+    gm_cover cover;          /* EVERY: all required modules load (and >= 1 module) */
+    size_t n_running;        /* modules (required or not) with an image that runs */
+    size_t n_required, n_required_running;
+    bool jit_only;           /* some required module runs only through PTX JIT */
+} gm_coverage;
+
+/* One row per compute capability in the tables, oldest first. Caller frees *out. */
+int gm_inspect_coverage(const gm_requirement *r, gm_coverage **out, size_t *n, gm_error *err);
+
+/* `cuobjdump --list-elf --list-ptx` output for one scan, line for line
+ * (archives: "member PATH:MEMBER:" blocks). Caller frees. */
+char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err);
+
+const char *gm_cover_name(gm_cover c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

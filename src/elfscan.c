@@ -1,0 +1,380 @@
+/* Host ELF / archive / standalone device file scanner (see elfscan.h). */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "gpumatch/elfscan.h"
+#include "internal.h"
+
+const char *gm_file_kind_name(gm_file_kind k) {
+    switch (k) {
+    case GM_FILE_EXEC: return "executable";
+    case GM_FILE_SHARED: return "shared library";
+    case GM_FILE_OBJECT: return "object";
+    case GM_FILE_ARCHIVE: return "static library";
+    case GM_FILE_FATBIN: return "fat binary";
+    case GM_FILE_CUBIN: return "cubin";
+    case GM_FILE_PTX: return "PTX";
+    default: return "other";
+    }
+}
+
+static bool ends_with(const char *s, const char *suf) {
+    size_t a = s ? strlen(s) : 0, b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* PTX: text whose first directive lines carry .version (comments may precede). */
+static bool looks_ptx(const void *head, size_t len, const char *name) {
+    gm_ptx_info pi;
+    if (len > 4096)
+        len = 4096;
+    if (gm_ptx_probe(head, len, name, &pi, NULL) < 0)
+        return false;
+    return pi.has_version && (pi.has_target || ends_with(name, ".ptx"));
+}
+
+bool gm_elfscan_sniff(const void *head, size_t len, const char *name) {
+    const unsigned char *p = head;
+    if (len >= 4 && memcmp(p, "\x7f" "ELF", 4) == 0)
+        return true;
+    if (len >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
+        return true;
+    if (len >= 4 && p[0] == 0x50 && p[1] == 0xED && p[2] == 0x55 && p[3] == 0xBA)
+        return true;
+    return looks_ptx(head, len, name);
+}
+
+static int add_section(gm_elf_scan *s, gm_fatbin_section **out, gm_error *err) {
+    if (gm_grow((void **)&s->sections, &s->cap, s->n_sections + 1, sizeof *s->sections) < 0)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    *out = &s->sections[s->n_sections++];
+    memset(*out, 0, sizeof **out);
+    return 0;
+}
+
+static void take_tool(gm_elf_scan *s, const gm_fatbin *fb) {
+    for (size_t i = 0; i < fb->n_regions && !s->tool[0]; i++)
+        if (fb->regions[i].tool[0])
+            memcpy(s->tool, fb->regions[i].tool, sizeof s->tool);
+}
+
+/* A standalone cubin or PTX becomes one region with one entry, so callers
+ * see every input the same way. */
+static int synth_entry(gm_elf_scan *s, gm_fatbin_entry *e, gm_error *err) {
+    gm_fatbin_section *sec;
+    int rc = add_section(s, &sec, err);
+    if (rc < 0)
+        return rc;
+    sec->primary = true;
+    sec->size = s->size;
+    gm_fatbin_region *r = gm_xcalloc(1, sizeof *r);
+    gm_fatbin_entry *ec = gm_xcalloc(1, sizeof *ec);
+    if (!r || !ec) {
+        free(r);
+        free(ec);
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
+    *ec = *e;
+    r->entries = ec;
+    r->n_entries = r->cap = 1;
+    r->size = s->size;
+    memcpy(r->tool, s->tool, sizeof r->tool);
+    sec->fb.regions = r;
+    sec->fb.n_regions = sec->fb.cap = 1;
+    return 0;
+}
+
+static int variant_of(const char *t, gm_variant *v) {
+    size_t n = strlen(t);
+    *v = GM_VARIANT_PLAIN;
+    if (n && (t[n - 1] == 'a' || t[n - 1] == 'f'))
+        *v = t[n - 1] == 'a' ? GM_VARIANT_ARCH : GM_VARIANT_FAMILY;
+    return 0;
+}
+
+static int scan_cubin(gm_elf_scan *s, const unsigned char *p, size_t len, gm_error *err) {
+    gm_fatbin_entry e = {0};
+    int rc = gm_cubin_probe(p, len, true, s->path, 0, &e.cubin, err);
+    if (rc < 0)
+        return rc;
+    s->kind = GM_FILE_CUBIN;
+    memcpy(s->tool, e.cubin.tool, sizeof s->tool);
+    e.kind = GM_FATBIN_CUBIN;
+    e.payload_size = len;
+    e.sm = e.cubin.sm;
+    e.is64 = true;
+    e.checked = true;
+    e.target.kind = GM_KIND_CUBIN;
+    e.target.cc.major = e.sm / 10;
+    e.target.cc.minor = e.sm % 10;
+    /* The a/f variant is not in e_flags (CUDA 13); the note's -arch option has it. */
+    variant_of(e.cubin.arch_option, &e.target.variant);
+    if (e.sm < 10)
+        return gm_error_set(err, GM_EFORMAT, "%s: cubin e_flags give no SM number", s->path);
+    return synth_entry(s, &e, err);
+}
+
+static int scan_ptx(gm_elf_scan *s, const char *p, size_t len, gm_fatbin_depth depth,
+                    gm_error *err) {
+    gm_fatbin_entry e = {0};
+    int rc = gm_ptx_probe(p, depth == GM_FATBIN_VERIFY ? len : (len > 4096 ? 4096 : len),
+                          s->path, &e.ptx, err);
+    if (rc < 0)
+        return rc;
+    if (!e.ptx.has_version || !e.ptx.has_target)
+        return gm_error_set(err, GM_EFORMAT, "%s: PTX without .version and .target", s->path);
+    s->kind = GM_FILE_PTX;
+    memcpy(s->tool, e.ptx.tool, sizeof s->tool);
+    const char *t = e.ptx.target;
+    if (strncmp(t, "sm_", 3) != 0)
+        return gm_error_set(err, GM_EFORMAT, "%s: PTX .target %s is not sm_XY", s->path, t);
+    char *endp;
+    long sm = strtol(t + 3, &endp, 10);
+    if (endp == t + 3 || sm < 10 || sm > 2559 || (*endp && strcmp(endp, "a") && strcmp(endp, "f")))
+        return gm_error_set(err, GM_EFORMAT, "%s: PTX .target %s is not sm_XY", s->path, t);
+    e.kind = GM_FATBIN_PTX;
+    e.payload_size = len;
+    e.sm = (int)sm;
+    e.code_version = e.ptx.version;
+    e.checked = true;
+    e.target.kind = GM_KIND_PTX;
+    e.target.cc.major = e.sm / 10;
+    e.target.cc.minor = e.sm % 10;
+    variant_of(t, &e.target.variant);
+    return synth_entry(s, &e, err);
+}
+
+/* One ELF (a file or an archive member). raw/rawlen: its image; fbase: its
+ * offset in the file, for messages. */
+static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase,
+                    gm_fatbin_depth depth, bool top, gm_error *err) {
+    size_t rawlen = 0;
+    const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &rawlen);
+    char where[512];
+    if (member)
+        snprintf(where, sizeof where, "%s(%s)", s->path, member);
+    else
+        snprintf(where, sizeof where, "%s", s->path);
+    GElf_Ehdr eh;
+    if (!raw || !gelf_getehdr(elf, &eh))
+        return gm_error_set(err, GM_EFORMAT, "%s: bad ELF header: %s", where, elf_errmsg(-1));
+    if (top) {
+        if (eh.e_machine == 190) /* EM_CUDA: a standalone cubin */
+            return scan_cubin(s, raw, rawlen, err);
+        s->kind = eh.e_type == ET_REL ? GM_FILE_OBJECT
+                  : eh.e_type == ET_EXEC ? GM_FILE_EXEC
+                  : eh.e_type == ET_DYN ? GM_FILE_SHARED
+                                        : GM_FILE_OTHER;
+        if (eh.e_type == ET_DYN) {
+            size_t nph = 0;
+            if (elf_getphdrnum(elf, &nph) == 0)
+                for (size_t i = 0; i < nph; i++) {
+                    GElf_Phdr ph;
+                    if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+                        s->kind = GM_FILE_EXEC; /* PIE */
+                }
+        }
+    }
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return gm_error_set(err, GM_EFORMAT, "%s: no section name table: %s", where,
+                            elf_errmsg(-1));
+    size_t first = s->n_sections;
+    bool have_exec_fatbin = false;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(elf, scn))) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            return gm_error_set(err, GM_EFORMAT, "%s: bad section header: %s", where,
+                                elf_errmsg(-1));
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (!name)
+            continue;
+        bool fat = !strcmp(name, ".nv_fatbin"), rel = !strcmp(name, "__nv_relfatbin");
+        bool seg = !strcmp(name, ".nvFatBinSegment");
+        if ((fat || rel || seg) && sh.sh_type != SHT_NOBITS &&
+            (sh.sh_offset > rawlen || sh.sh_size > rawlen - sh.sh_offset))
+            return gm_error_set(err, GM_EFORMAT,
+                                "%s: offset 0x%llx: section %s (%llu bytes) runs past the end of "
+                                "the file (%zu bytes)",
+                                where, (unsigned long long)(fbase + sh.sh_offset), name,
+                                (unsigned long long)sh.sh_size, rawlen);
+        if ((fat || rel) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0) {
+            gm_fatbin_section *sec;
+            int rc = add_section(s, &sec, err);
+            if (rc < 0)
+                return rc;
+            sec->member = member ? gm_strdup(member) : NULL;
+            sec->section = gm_strdup(name);
+            sec->offset = fbase + sh.sh_offset;
+            sec->size = sh.sh_size;
+            sec->relocatable = rel;
+            have_exec_fatbin |= fat;
+            char origin[640];
+            snprintf(origin, sizeof origin, "%s:%s", where, name);
+            if ((rc = gm_fatbin_parse(raw + sh.sh_offset, (size_t)sh.sh_size, origin,
+                                      fbase + sh.sh_offset, depth, &sec->fb, err)) < 0)
+                return rc;
+            s->bytes_decompressed += sec->fb.bytes_decompressed;
+            take_tool(s, &sec->fb);
+        } else if (seg && sh.sh_type != SHT_NOBITS) {
+            for (uint64_t o = 0; o + 24 <= sh.sh_size; o += 24) {
+                const unsigned char *w = raw + sh.sh_offset + o;
+                if ((uint32_t)(w[0] | w[1] << 8 | w[2] << 16 | (uint32_t)w[3] << 24) ==
+                    GM_FATBIN_WRAPPER_MAGIC)
+                    s->n_wrappers++;
+            }
+        } else if (sh.sh_type == SHT_DYNAMIC) {
+            Elf_Data *d = elf_getdata(scn, NULL);
+            size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+            for (size_t i = 0; d && i < n; i++) {
+                GElf_Dyn dyn;
+                if (!gelf_getdyn(d, (int)i, &dyn))
+                    break;
+                if (dyn.d_tag == DT_NULL)
+                    break;
+                if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_SONAME)
+                    continue;
+                const char *v = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+                if (!v)
+                    return gm_error_set(err, GM_EFORMAT, "%s: dynamic entry %zu names no string",
+                                        where, i);
+                if (dyn.d_tag == DT_NEEDED) {
+                    if (gm_strlist_add(&s->needed, v) < 0)
+                        return gm_error_set(err, GM_ENOMEM, "out of memory");
+                } else if (!s->soname && !(s->soname = gm_strdup(v)))
+                    return gm_error_set(err, GM_ENOMEM, "out of memory");
+            }
+        }
+    }
+    for (size_t i = first; i < s->n_sections; i++)
+        s->sections[i].primary = have_exec_fatbin ? !s->sections[i].relocatable : true;
+    return 0;
+}
+
+static int scan_archive(gm_elf_scan *s, Elf *ar, gm_fatbin_depth depth, gm_error *err) {
+    Elf *m;
+    Elf_Cmd cmd = ELF_C_READ_MMAP;
+    s->kind = GM_FILE_ARCHIVE;
+    while ((m = elf_begin(-1, cmd, ar)) != NULL) {
+        Elf_Arhdr *ah = elf_getarhdr(m);
+        int rc = 0;
+        if (ah && ah->ar_name && ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF &&
+            (rc = gm_strlist_add(&s->members, ah->ar_name)) < 0)
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        else if (ah && ah->ar_name && ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF)
+            rc = scan_elf(s, m, ah->ar_name, (uint64_t)elf_getbase(m), depth, false, err);
+        cmd = elf_next(m);
+        elf_end(m);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
+                      gm_elf_scan *out, gm_error *err) {
+    const unsigned char *p = data;
+    memset(out, 0, sizeof *out);
+    if (!(out->path = gm_strdup(name ? name : "-")))
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    out->size = len;
+    int rc = 0;
+    if (len >= 4 && p[0] == 0x50 && p[1] == 0xED && p[2] == 0x55 && p[3] == 0xBA) {
+        gm_fatbin_section *sec;
+        if ((rc = add_section(out, &sec, err)) < 0)
+            goto fail;
+        out->kind = GM_FILE_FATBIN;
+        sec->primary = true;
+        sec->size = len;
+        if ((rc = gm_fatbin_parse(data, len, out->path, 0, depth, &sec->fb, err)) < 0)
+            goto fail;
+        out->bytes_decompressed = sec->fb.bytes_decompressed;
+        take_tool(out, &sec->fb);
+        return 0;
+    }
+    bool is_elf = len >= 4 && memcmp(p, "\x7f" "ELF", 4) == 0;
+    bool is_ar = len >= 8 && memcmp(p, "!<arch>\n", 8) == 0;
+    if (!is_elf && !is_ar) {
+        if (looks_ptx(data, len, name) && (rc = scan_ptx(out, data, len, depth, err)) < 0)
+            goto fail;
+        return 0;
+    }
+    if (is_elf && len < 64) {
+        rc = gm_error_set(err, GM_EFORMAT, "%s: offset 0x0: truncated ELF header (%zu bytes)",
+                          out->path, len);
+        goto fail;
+    }
+    elf_version(EV_CURRENT);
+    /* libelf wants a mutable pointer; with ELF_C_READ_MMAP_PRIVATE semantics
+     * it only reads (nothing here updates the ELF). */
+    Elf *elf = elf_memory((char *)(uintptr_t)data, len);
+    if (!elf) {
+        rc = gm_error_set(err, GM_EFORMAT, "%s: not a readable ELF: %s", out->path,
+                          elf_errmsg(-1));
+        goto fail;
+    }
+    if (elf_kind(elf) == ELF_K_AR)
+        rc = scan_archive(out, elf, depth, err);
+    else if (elf_kind(elf) == ELF_K_ELF)
+        rc = scan_elf(out, elf, NULL, 0, depth, true, err);
+    else
+        rc = gm_error_set(err, GM_EFORMAT, "%s: offset 0x0: unrecognised ELF/archive", out->path);
+    elf_end(elf);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    gm_elf_scan_free(out); /* leaves *out zeroed: freeing it again is harmless */
+    return rc;
+}
+
+int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, gm_error *err) {
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return gm_error_set(err, GM_ENOTFOUND, "%s: cannot open: %m", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return gm_error_set(err, GM_EIO, "%s: not a regular file", path);
+    }
+    size_t len = (size_t)st.st_size;
+    if (len == 0) {
+        close(fd);
+        out->path = gm_strdup(path);
+        return 0;
+    }
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return gm_error_set(err, GM_EIO, "%s: cannot map: %m", path);
+    if (depth == GM_FATBIN_VERIFY)
+        madvise(map, len, MADV_SEQUENTIAL);
+    else
+        madvise(map, len, MADV_RANDOM); /* headers only: no readahead of payloads */
+    int rc = gm_elfscan_memory(map, len, path, depth, out, err);
+    munmap(map, len);
+    return rc;
+}
+
+void gm_elf_scan_free(gm_elf_scan *s) {
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_sections; i++) {
+        free(s->sections[i].member);
+        free(s->sections[i].section);
+        gm_fatbin_free(&s->sections[i].fb);
+    }
+    free(s->sections);
+    gm_strlist_free(&s->needed);
+    gm_strlist_free(&s->members);
+    free(s->soname);
+    free(s->path);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,550 @@
+/* Fat binary parser: pure, bounds-checked, over a memory range. */
+#include <lz4.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include "gpumatch/fatbin.h"
+#include "internal.h"
+
+#define ENTRY_MIN_HEADER 64u
+/* How much of a PTX text to look at for .version/.target (they follow a short
+ * comment block) and how much of a cubin to decompress for its ELF header. */
+#define PTX_HEAD 4096u
+#define CUBIN_HEAD 64u
+/* Full decompression refuses anything larger (a lying size must not make us
+ * allocate gigabytes). The largest cubin in CUDA 13.0's libraries is < 64 MiB. */
+#define MAX_UNCOMPRESSED (512ull * 1024 * 1024)
+
+static uint16_t rd16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+const char *gm_fatbin_kind_name(int kind) {
+    switch (kind) {
+    case GM_FATBIN_PTX: return "ptx";
+    case GM_FATBIN_CUBIN: return "cubin";
+    case GM_FATBIN_NVVM: return "nvvm";
+    default: return "?";
+    }
+}
+
+const char *gm_compression_name(gm_compression c) {
+    switch (c) {
+    case GM_COMPRESS_LZ4: return "lz4";
+    case GM_COMPRESS_ZSTD: return "zstd";
+    default: return "none";
+    }
+}
+
+static int ferr(gm_error *err, const char *origin, uint64_t off, const char *what) {
+    return gm_error_set(err, GM_EFORMAT, "%s: offset 0x%llx: %s", origin ? origin : "fatbin",
+                        (unsigned long long)off, what);
+}
+
+/* "Cuda compilation tools, release 13.0, V13.0.88" -> "13.0.88" (bounded scan). */
+static void find_tool(const char *s, size_t len, char out[64]) {
+    static const char key[] = "Cuda compilation tools, release ";
+    size_t kl = sizeof key - 1;
+    if (out[0] || len < kl)
+        return;
+    for (size_t i = 0; i + kl <= len; i++) {
+        if (s[i] != 'C' || memcmp(s + i, key, kl) != 0)
+            continue;
+        size_t j = i + kl;
+        while (j < len && s[j] != 'V' && s[j] != '\0' && s[j] != '\n')
+            j++;
+        if (j >= len || s[j] != 'V')
+            return;
+        j++;
+        size_t n = 0;
+        while (j + n < len && n < 63 && ((s[j + n] >= '0' && s[j + n] <= '9') || s[j + n] == '.'))
+            n++;
+        if (n == 0)
+            return;
+        memcpy(out, s + j, n);
+        out[n] = '\0';
+        return;
+    }
+}
+
+/* ---- cubin (device ELF) ---- */
+
+static int cubin_notes(const unsigned char *p, size_t len, gm_cubin_info *out, const char *origin,
+                       uint64_t base, gm_error *err) {
+    uint64_t shoff = rd64(p + 0x28);
+    uint16_t shentsize = rd16(p + 0x3A), shnum = rd16(p + 0x3C);
+    if (shnum == 0)
+        return 0;
+    if (shentsize != 64 || shoff > len || (uint64_t)shnum * 64 > len - shoff)
+        return ferr(err, origin, base, "cubin section header table lies outside the cubin");
+    for (uint16_t i = 0; i < shnum; i++) {
+        const unsigned char *sh = p + shoff + (uint64_t)i * 64;
+        if (rd32(sh + 4) != 7 /* SHT_NOTE */)
+            continue;
+        uint64_t off = rd64(sh + 0x18), size = rd64(sh + 0x20);
+        if (off > len || size > len - off)
+            continue;
+        const unsigned char *n = p + off, *end = p + off + size;
+        while ((size_t)(end - n) >= 12) {
+            uint32_t namesz = rd32(n), descsz = rd32(n + 4), type = rd32(n + 8);
+            size_t nal = ((size_t)namesz + 3) & ~(size_t)3, dal = ((size_t)descsz + 3) & ~(size_t)3;
+            if (namesz > (size_t)(end - n) || descsz > (size_t)(end - n) ||
+                12 + nal + dal > (size_t)(end - n))
+                break;
+            const char *desc = (const char *)n + 12 + nal;
+            if (type == 2000 && namesz >= 11 && memcmp(n + 12, "NVIDIA Corp", 11) == 0) {
+                find_tool(desc, descsz, out->tool);
+                static const char ak[] = "-arch ";
+                for (size_t k = 0; k + sizeof ak - 1 < descsz && !out->arch_option[0]; k++) {
+                    if (memcmp(desc + k, ak, sizeof ak - 1) != 0)
+                        continue;
+                    size_t s = k + sizeof ak - 1, m = 0;
+                    while (s + m < descsz && m < 31 && desc[s + m] != ' ' && desc[s + m] != '\0')
+                        m++;
+                    memcpy(out->arch_option, desc + s, m);
+                    out->arch_option[m] = '\0';
+                }
+            }
+            n += 12 + nal + dal;
+        }
+    }
+    return 0;
+}
+
+int gm_cubin_probe(const void *data, size_t len, bool full, const char *origin, uint64_t base,
+                   gm_cubin_info *out, gm_error *err) {
+    const unsigned char *p = data;
+    memset(out, 0, sizeof *out);
+    if (len < 64)
+        return ferr(err, origin, base, "cubin shorter than an ELF64 header");
+    if (memcmp(p, "\x7f" "ELF", 4) != 0)
+        return ferr(err, origin, base, "cubin does not start with the ELF magic");
+    if (p[4] != 2 || p[5] != 1)
+        return ferr(err, origin, base, "cubin is not 64-bit little-endian ELF");
+    if (rd16(p + 0x12) != 190)
+        return ferr(err, origin, base, "cubin e_machine is not EM_CUDA (190)");
+    out->osabi = p[7];
+    out->abi_version = p[8];
+    out->e_flags = rd32(p + 0x30);
+    if (out->osabi == 0x33)
+        out->sm = (int)(out->e_flags & 0xff);
+    else if (out->osabi == 0x41)
+        out->sm = (int)((out->e_flags >> 8) & 0xff);
+    else {
+        char m[80];
+        snprintf(m, sizeof m, "cubin has unknown CUDA ELF ABI 0x%02x", out->osabi);
+        return ferr(err, origin, base, m);
+    }
+    out->valid = true;
+    return full ? cubin_notes(p, len, out, origin, base, err) : 0;
+}
+
+/* ---- PTX text ---- */
+
+static bool parse_isa(const char *s, size_t n, gm_cuda_version *v) {
+    int maj = 0, min = 0;
+    size_t i = 0, d = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && d < 4) maj = maj * 10 + (s[i++] - '0'), d++;
+    if (d == 0 || i >= n || s[i] != '.')
+        return false;
+    i++;
+    d = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && d < 4) min = min * 10 + (s[i++] - '0'), d++;
+    if (d == 0)
+        return false;
+    v->major = maj;
+    v->minor = min;
+    return true;
+}
+
+int gm_ptx_probe(const char *text, size_t len, const char *origin, gm_ptx_info *out,
+                 gm_error *err) {
+    memset(out, 0, sizeof *out);
+    size_t i = 0;
+    while (i < len) {
+        size_t e = i;
+        while (e < len && text[e] != '\n' && text[e] != '\0')
+            e++;
+        const char *l = text + i;
+        size_t n = e - i;
+        while (n && (*l == ' ' || *l == '\t' || *l == '\r')) l++, n--;
+        while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r')) n--;
+        if (n == 0) {
+        } else if (n >= 2 && l[0] == '/' && l[1] == '/') {
+            find_tool(l, n, out->tool);
+        } else if (n > 9 && memcmp(l, ".version", 8) == 0 && (l[8] == ' ' || l[8] == '\t')) {
+            size_t k = 9;
+            while (k < n && (l[k] == ' ' || l[k] == '\t')) k++;
+            if (!parse_isa(l + k, n - k, &out->version))
+                return gm_error_set(err, GM_EFORMAT, "%s: PTX .version line is malformed",
+                                    origin);
+            out->has_version = true;
+        } else if (n > 8 && memcmp(l, ".target", 7) == 0 && (l[7] == ' ' || l[7] == '\t')) {
+            size_t k = 8, m = 0;
+            while (k < n && (l[k] == ' ' || l[k] == '\t')) k++;
+            while (k + m < n && m < sizeof out->target - 1 && l[k + m] != ',' && l[k + m] != ' ')
+                m++;
+            memcpy(out->target, l + k, m);
+            out->target[m] = '\0';
+            out->has_target = true;
+        } else if (n >= 13 && memcmp(l, ".address_size", 13) == 0) {
+        } else {
+            break; /* first real statement: the header is over */
+        }
+        if (out->has_version && out->has_target)
+            break;
+        if (e >= len || text[e] == '\0')
+            break;
+        i = e + 1;
+    }
+    return 0;
+}
+
+/* ---- decompression ---- */
+
+typedef struct {
+    ZSTD_DCtx *zd;
+    uint64_t bytes;
+} dctx;
+
+static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_fatbin_entry *e,
+                      unsigned char *dst, size_t cap, size_t *got, const char *origin,
+                      uint64_t base, gm_error *err) {
+    uint64_t off = base + e->offset + e->header_size;
+    *got = 0;
+    if (cap == 0)
+        return 0;
+    if (e->compression == GM_COMPRESS_LZ4) {
+        if (slen > INT32_MAX || cap > INT32_MAX)
+            return ferr(err, origin, off, "LZ4 payload too large");
+        int r = LZ4_decompress_safe_partial((const char *)src, (char *)dst, (int)slen, (int)cap,
+                                            (int)cap);
+        if (r < 0)
+            return ferr(err, origin, off, "LZ4 payload is corrupt");
+        *got = (size_t)r;
+    } else if (e->compression == GM_COMPRESS_ZSTD) {
+        if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+        /* Bound the window so a lying frame header cannot make zstd allocate much. */
+        ZSTD_DCtx_setParameter(c->zd, ZSTD_d_windowLogMax, 27);
+        ZSTD_inBuffer in = {src, slen, 0};
+        ZSTD_outBuffer ob = {dst, cap, 0};
+        while (ob.pos < ob.size) {
+            size_t r = ZSTD_decompressStream(c->zd, &ob, &in);
+            if (ZSTD_isError(r)) {
+                char m[128];
+                snprintf(m, sizeof m, "zstd payload is corrupt (%s)", ZSTD_getErrorName(r));
+                return ferr(err, origin, off, m);
+            }
+            if (r == 0 || (in.pos == in.size && ob.pos < ob.size))
+                break; /* frame done, or input exhausted */
+        }
+        *got = ob.pos;
+    } else {
+        size_t n = slen < cap ? slen : cap;
+        memcpy(dst, src, n);
+        *got = n;
+    }
+    c->bytes += *got;
+    return 0;
+}
+
+static void payload_span(const gm_fatbin_entry *e, size_t *slen) {
+    *slen = e->compression != GM_COMPRESS_NONE && e->compressed_size ? e->compressed_size
+                                                                     : (size_t)e->payload_size;
+}
+
+int gm_fatbin_entry_decompress(const void *range, size_t range_len, const gm_fatbin_entry *e,
+                               void *out, size_t cap, size_t *got, const char *origin,
+                               uint64_t base, gm_error *err) {
+    size_t slen;
+    payload_span(e, &slen);
+    if (e->offset > range_len || e->header_size > range_len - e->offset ||
+        slen > range_len - e->offset - e->header_size)
+        return ferr(err, origin, base + e->offset, "entry lies outside the range");
+    dctx c = {0};
+    int rc = decompress(&c, (const unsigned char *)range + e->offset + e->header_size, slen, e,
+                        out, cap, got, origin, base, err);
+    ZSTD_freeDCtx(c.zd);
+    return rc;
+}
+
+/* ---- entries ---- */
+
+static int target_from(gm_fatbin_entry *e, const char *origin, uint64_t off, gm_error *err) {
+    if (e->sm < 10 || e->sm > 2559)
+        return ferr(err, origin, off, "entry has an implausible SM number");
+    bool a = e->flags & GM_FATBIN_F_ARCH, f = e->flags & GM_FATBIN_F_FAMILY;
+    if (a && f)
+        return ferr(err, origin, off, "entry is flagged both arch- and family-specific");
+    e->target.kind = e->kind == GM_FATBIN_PTX ? GM_KIND_PTX : GM_KIND_CUBIN;
+    e->target.cc.major = e->sm / 10;
+    e->target.cc.minor = e->sm % 10;
+    e->target.variant = a ? GM_VARIANT_ARCH : f ? GM_VARIANT_FAMILY : GM_VARIANT_PLAIN;
+    return 0;
+}
+
+/* "sm_100f" -> sm number and variant; false if it is not that shape. */
+static bool split_target(const char *s, int *sm, char *variant) {
+    if (strncmp(s, "sm_", 3) != 0 && strncmp(s, "compute_", 8) != 0)
+        return false;
+    s += s[0] == 's' ? 3 : 8;
+    int v = 0, d = 0;
+    while (*s >= '0' && *s <= '9' && d < 5) v = v * 10 + (*s++ - '0'), d++;
+    if (d == 0)
+        return false;
+    *variant = 0;
+    if (*s == 'a' || *s == 'f')
+        *variant = *s++;
+    if (*s)
+        return false;
+    *sm = v;
+    return true;
+}
+
+static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbin_entry *e,
+                       gm_fatbin_region *reg, gm_fatbin_depth depth, const char *origin,
+                       uint64_t base, gm_error *err) {
+    const unsigned char *src = range + e->offset + e->header_size;
+    size_t slen;
+    payload_span(e, &slen);
+    uint64_t poff = base + e->offset + e->header_size;
+    bool compressed = e->compression != GM_COMPRESS_NONE;
+    unsigned char *buf = NULL, head[PTX_HEAD];
+    const unsigned char *img;
+    size_t ilen, got;
+    int rc;
+    if (e->kind != GM_FATBIN_CUBIN && e->kind != GM_FATBIN_PTX)
+        return 0;
+    if (compressed && depth == GM_FATBIN_HEADERS)
+        return 0;
+    if (depth == GM_FATBIN_VERIFY && compressed) {
+        if (e->uncompressed_size == 0 || e->uncompressed_size > MAX_UNCOMPRESSED)
+            return ferr(err, origin, base + e->offset, "compressed entry has an implausible uncompressed size");
+        /* One byte more than announced: a longer payload shows as a mismatch. */
+        if (!(buf = malloc((size_t)e->uncompressed_size + 1)))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        if ((rc = decompress(c, src, slen, e, buf, (size_t)e->uncompressed_size + 1, &got,
+                             origin, base, err)) < 0)
+            goto out;
+        if (got != e->uncompressed_size) {
+            char m[128];
+            snprintf(m, sizeof m, "payload decompresses to %s%zu bytes, header says %llu",
+                     got > e->uncompressed_size ? "more than " : "",
+                     got > e->uncompressed_size ? (size_t)e->uncompressed_size : got,
+                     (unsigned long long)e->uncompressed_size);
+            rc = ferr(err, origin, poff, m);
+            goto out;
+        }
+        img = buf;
+        ilen = got;
+    } else if (compressed) {
+        size_t want = e->kind == GM_FATBIN_CUBIN ? CUBIN_HEAD : PTX_HEAD;
+        if ((rc = decompress(c, src, slen, e, head, want, &got, origin, base, err)) < 0)
+            return rc;
+        img = head;
+        ilen = got;
+    } else {
+        img = src;
+        ilen = slen;
+    }
+    if (e->kind == GM_FATBIN_CUBIN) {
+        /* Notes need the section table at the cubin's end: read them once per
+         * region in place, or everywhere when verifying. */
+        bool full = depth == GM_FATBIN_VERIFY || (!compressed && !reg->tool[0]);
+        if ((rc = gm_cubin_probe(img, ilen, full, origin, poff, &e->cubin, err)) < 0)
+            goto out;
+        if (e->cubin.sm != e->sm) {
+            char m[128];
+            snprintf(m, sizeof m, "entry header says sm_%d but its cubin's e_flags (0x%08x) say sm_%d",
+                     e->sm, e->cubin.e_flags, e->cubin.sm);
+            rc = ferr(err, origin, base + e->offset, m);
+            goto out;
+        }
+        if (e->cubin.tool[0] && !reg->tool[0])
+            memcpy(reg->tool, e->cubin.tool, sizeof reg->tool);
+    } else {
+        size_t n = ilen < PTX_HEAD || depth == GM_FATBIN_VERIFY ? ilen : PTX_HEAD;
+        if ((rc = gm_ptx_probe((const char *)img, n, origin, &e->ptx, err)) < 0)
+            goto out;
+        int sm;
+        char v;
+        if (e->ptx.has_target && split_target(e->ptx.target, &sm, &v) &&
+            (sm != e->sm || v != (char)e->target.variant)) {
+            char m[128];
+            snprintf(m, sizeof m, "entry header says sm_%d%s but its PTX says .target %s", e->sm,
+                     e->target.variant ? (e->target.variant == 'a' ? "a" : "f") : "",
+                     e->ptx.target);
+            rc = ferr(err, origin, base + e->offset, m);
+            goto out;
+        }
+        if (e->ptx.has_version && (e->ptx.version.major != e->code_version.major ||
+                                   e->ptx.version.minor != e->code_version.minor)) {
+            char m[128];
+            snprintf(m, sizeof m, "entry header says PTX ISA %d.%d but its PTX says .version %d.%d",
+                     e->code_version.major, e->code_version.minor, e->ptx.version.major,
+                     e->ptx.version.minor);
+            rc = ferr(err, origin, base + e->offset, m);
+            goto out;
+        }
+        if (e->ptx.tool[0] && !reg->tool[0])
+            memcpy(reg->tool, e->ptx.tool, sizeof reg->tool);
+    }
+    e->checked = true;
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
+static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t end,
+                       gm_fatbin_entry *e, const char *origin, uint64_t base, gm_error *err) {
+    char m[160];
+    uint64_t at = base + off;
+    if (end - off < ENTRY_MIN_HEADER) {
+        snprintf(m, sizeof m, "truncated entry header: %zu bytes left, need %u", end - off,
+                 ENTRY_MIN_HEADER);
+        return ferr(err, origin, at, m);
+    }
+    const unsigned char *h = p + off;
+    memset(e, 0, sizeof *e);
+    e->offset = off;
+    e->kind = rd16(h);
+    e->header_size = rd32(h + 4);
+    e->payload_size = rd64(h + 8);
+    e->compressed_size = rd32(h + 0x10);
+    uint32_t opt = rd32(h + 0x14);
+    e->code_version.minor = rd16(h + 0x18);
+    e->code_version.major = rd16(h + 0x1A);
+    e->sm = (int)rd32(h + 0x1C);
+    uint32_t id_off = rd32(h + 0x20), id_len = rd32(h + 0x24);
+    e->flags = rd64(h + 0x28);
+    e->uncompressed_size = rd64(h + 0x38);
+    (void)len;
+    if (e->kind != GM_FATBIN_PTX && e->kind != GM_FATBIN_CUBIN && e->kind != GM_FATBIN_NVVM) {
+        snprintf(m, sizeof m, "unknown entry kind %u", e->kind);
+        return ferr(err, origin, at, m);
+    }
+    if (e->header_size < ENTRY_MIN_HEADER || e->header_size > end - off) {
+        snprintf(m, sizeof m, "entry header size %u outside [%u, %zu]", e->header_size,
+                 ENTRY_MIN_HEADER, end - off);
+        return ferr(err, origin, at, m);
+    }
+    if (e->payload_size > end - off - e->header_size) {
+        snprintf(m, sizeof m, "entry payload of %llu bytes runs past the fat binary (%zu left)",
+                 (unsigned long long)e->payload_size, end - off - e->header_size);
+        return ferr(err, origin, at, m);
+    }
+    if (opt && (opt < ENTRY_MIN_HEADER || opt >= e->header_size))
+        return ferr(err, origin, at, "entry options offset points outside its header");
+    if (id_off && (id_off > e->header_size || id_len > e->header_size - id_off))
+        return ferr(err, origin, at, "entry identifier points outside its header");
+    bool lz4 = e->flags & GM_FATBIN_F_LZ4, zstd = e->flags & GM_FATBIN_F_ZSTD;
+    if (lz4 && zstd)
+        return ferr(err, origin, at, "entry is flagged both LZ4- and zstd-compressed");
+    e->compression = lz4 ? GM_COMPRESS_LZ4 : zstd ? GM_COMPRESS_ZSTD : GM_COMPRESS_NONE;
+    if (e->compression != GM_COMPRESS_NONE) {
+        if (e->compressed_size > e->payload_size) {
+            snprintf(m, sizeof m, "compressed size %u exceeds payload size %llu",
+                     e->compressed_size, (unsigned long long)e->payload_size);
+            return ferr(err, origin, at, m);
+        }
+        if (e->uncompressed_size == 0)
+            return ferr(err, origin, at, "compressed entry has no uncompressed size");
+    }
+    e->is64 = e->flags & GM_FATBIN_F_64BIT;
+    e->debug = e->flags & GM_FATBIN_F_DEBUG;
+    return target_from(e, origin, at, err);
+}
+
+void gm_fatbin_free(gm_fatbin *fb) {
+    if (!fb)
+        return;
+    for (size_t i = 0; i < fb->n_regions; i++)
+        free(fb->regions[i].entries);
+    free(fb->regions);
+    memset(fb, 0, sizeof *fb);
+}
+
+int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t base,
+                    gm_fatbin_depth depth, gm_fatbin *out, gm_error *err) {
+    const unsigned char *p = data;
+    size_t off = 0;
+    dctx c = {0};
+    int rc = 0;
+    char m[160];
+    memset(out, 0, sizeof *out);
+    if (!origin)
+        origin = "fatbin";
+    while (off < len) {
+        if (p[off] == 0) { /* alignment padding between regions */
+            off++;
+            continue;
+        }
+        if (len - off < 16) {
+            rc = ferr(err, origin, base + off, "truncated fat binary header");
+            goto fail;
+        }
+        if (rd32(p + off) != GM_FATBIN_MAGIC) {
+            snprintf(m, sizeof m, "bad fat binary magic 0x%08x (expected 0x%08x)", rd32(p + off),
+                     GM_FATBIN_MAGIC);
+            rc = ferr(err, origin, base + off, m);
+            goto fail;
+        }
+        uint16_t ver = rd16(p + off + 4), hs = rd16(p + off + 6);
+        uint64_t size = rd64(p + off + 8);
+        if (ver != 1) {
+            snprintf(m, sizeof m, "unsupported fat binary version %u", ver);
+            rc = ferr(err, origin, base + off, m);
+            goto fail;
+        }
+        if (hs < 16 || hs > len - off) {
+            snprintf(m, sizeof m, "fat binary header size %u outside [16, %zu]", hs, len - off);
+            rc = ferr(err, origin, base + off, m);
+            goto fail;
+        }
+        if (size > len - off - hs) {
+            snprintf(m, sizeof m, "fat binary claims %llu bytes but only %zu remain",
+                     (unsigned long long)size, len - off - hs);
+            rc = ferr(err, origin, base + off, m);
+            goto fail;
+        }
+        if ((rc = gm_grow((void **)&out->regions, &out->cap, out->n_regions + 1,
+                          sizeof *out->regions)) < 0) {
+            gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        gm_fatbin_region *r = &out->regions[out->n_regions++];
+        memset(r, 0, sizeof *r);
+        r->offset = off;
+        r->size = hs + size;
+        r->version = ver;
+        size_t e = off + hs, end = off + hs + (size_t)size;
+        while (e < end) {
+            if ((rc = gm_grow((void **)&r->entries, &r->cap, r->n_entries + 1,
+                              sizeof *r->entries)) < 0) {
+                gm_error_set(err, GM_ENOMEM, "out of memory");
+                goto fail;
+            }
+            gm_fatbin_entry *en = &r->entries[r->n_entries];
+            if ((rc = parse_entry(p, len, e, end, en, origin, base, err)) < 0)
+                goto fail;
+            r->n_entries++;
+            if ((rc = check_entry(&c, p, len, en, r, depth, origin, base, err)) < 0)
+                goto fail;
+            e += en->header_size + (size_t)en->payload_size;
+        }
+        off = end;
+    }
+    out->bytes_decompressed = c.bytes;
+    ZSTD_freeDCtx(c.zd);
+    return 0;
+fail:
+    ZSTD_freeDCtx(c.zd);
+    gm_fatbin_free(out);
+    return rc;
+}

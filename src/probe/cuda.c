@@ -1,0 +1,172 @@
+/* CUDA driver API backend: dlopen(libcuda.so.1). Used when NVML is missing and
+ * as a cross-check. It knows the CUDA version the driver supports but not the
+ * driver's own version, which probe.c takes from /proc when it can. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "probe/probe_int.h"
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef struct {
+    unsigned char bytes[16];
+} CUuuid;
+
+enum {
+    CUDA_SUCCESS = 0,
+    CUDA_ERROR_NO_DEVICE = 100,
+    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
+    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
+};
+
+typedef struct {
+    void *h;
+    const char *lib;
+    bool inited;
+    CUresult (*Init)(unsigned int);
+    CUresult (*DriverGetVersion)(int *);
+    CUresult (*DeviceGetCount)(int *);
+    CUresult (*DeviceGet)(CUdevice *, int);
+    CUresult (*DeviceGetName)(char *, int, CUdevice);
+    CUresult (*DeviceGetAttribute)(int *, int, CUdevice);
+    CUresult (*DeviceTotalMem_v2)(size_t *, CUdevice);
+    CUresult (*DeviceGetUuid)(CUuuid *, CUdevice);          /* optional */
+    CUresult (*DeviceGetPCIBusId)(char *, int, CUdevice);   /* optional */
+    CUresult (*GetErrorString)(CUresult, const char **);    /* optional */
+} cuda_api;
+
+static const char *estr(const cuda_api *a, CUresult r) {
+    const char *s = NULL;
+    if (a->GetErrorString && a->GetErrorString(r, &s) == CUDA_SUCCESS && s) return s;
+    return "unknown CUDA error";
+}
+
+static int fail(const cuda_api *a, gm_error *err, CUresult r, const char *call, int idx) {
+    if (idx >= 0)
+        return gm_error_set(err, GM_EBACKEND, "%s: %s(%d) failed: %s (CUDA error %d)", a->lib,
+                            call, idx, estr(a, r), r);
+    return gm_error_set(err, GM_EBACKEND, "%s: %s failed: %s (CUDA error %d)", a->lib, call,
+                        estr(a, r), r);
+}
+
+static int sym(cuda_api *a, void **slot, const char *name, bool required, gm_error *err) {
+    *slot = dlsym(a->h, name);
+    if (!*slot && required)
+        return gm_error_set(err, GM_EBACKEND, "%s: missing symbol %s (library too old or broken)",
+                            a->lib, name);
+    return 0;
+}
+
+#define SYM(field, name, req)                                                \
+    do {                                                                     \
+        int rc_ = sym(a, (void **)&a->field, name, req, err);                \
+        if (rc_ < 0) return rc_;                                             \
+    } while (0)
+
+static int load(cuda_api *a, const gm_probe_opts *o, gm_error *err) {
+    const char *lib = o->cuda_lib ? o->cuda_lib : getenv("GPUMATCH_CUDA_PATH");
+    if (!lib || !*lib) lib = "libcuda.so.1";
+    a->lib = lib;
+    a->h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+    if (!a->h) {
+        const char *e = dlerror();
+        size_t l = strlen(lib);
+        if (e && !strncmp(e, lib, l) && !strncmp(e + l, ": ", 2)) e += l + 2; /* no echo */
+        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", lib, e ? e : "not found");
+    }
+    SYM(GetErrorString, "cuGetErrorString", false);
+    SYM(Init, "cuInit", true);
+    SYM(DriverGetVersion, "cuDriverGetVersion", true);
+    SYM(DeviceGetCount, "cuDeviceGetCount", true);
+    SYM(DeviceGet, "cuDeviceGet", true);
+    SYM(DeviceGetName, "cuDeviceGetName", true);
+    SYM(DeviceGetAttribute, "cuDeviceGetAttribute", true);
+    SYM(DeviceTotalMem_v2, "cuDeviceTotalMem_v2", true);
+    SYM(DeviceGetUuid, "cuDeviceGetUuid", false);
+    SYM(DeviceGetPCIBusId, "cuDeviceGetPCIBusId", false);
+    return 0;
+}
+
+static int device(const cuda_api *a, int i, gm_node *out, gm_error *err) {
+    CUdevice dev;
+    CUresult r = a->DeviceGet(&dev, i);
+    if (r != CUDA_SUCCESS) return fail(a, err, r, "cuDeviceGet", i);
+    gm_device *d = gm_probe_add_device(out);
+    if (!d) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    d->index = i; /* CUDA ordinal; equals NVML's index only with CUDA_DEVICE_ORDER=PCI_BUS_ID */
+    char name[256];
+    if ((r = a->DeviceGetName(name, (int)sizeof name, dev)) != CUDA_SUCCESS)
+        return fail(a, err, r, "cuDeviceGetName", i);
+    name[sizeof name - 1] = 0;
+    if (!(d->name = gm_strdup(name))) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    int maj = 0, min = 0;
+    if ((r = a->DeviceGetAttribute(&maj, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)) !=
+            CUDA_SUCCESS ||
+        (r = a->DeviceGetAttribute(&min, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev)) !=
+            CUDA_SUCCESS)
+        return fail(a, err, r, "cuDeviceGetAttribute", i);
+    if (maj < 1 || maj > 99 || min < 0 || min > 9)
+        return gm_error_set(err, GM_EBACKEND, "%s: device %d reports compute capability %d.%d",
+                            a->lib, i, maj, min);
+    d->cc.major = maj;
+    d->cc.minor = min;
+    size_t bytes = 0;
+    if ((r = a->DeviceTotalMem_v2(&bytes, dev)) != CUDA_SUCCESS)
+        return fail(a, err, r, "cuDeviceTotalMem_v2", i);
+    d->memory_mib = (long)(bytes / (1024u * 1024u));
+    CUuuid u;
+    if (a->DeviceGetUuid && a->DeviceGetUuid(&u, dev) == CUDA_SUCCESS) {
+        const unsigned char *b = u.bytes;
+        d->uuid = gm_asprintf("GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                              "%02x%02x%02x%02x%02x%02x",
+                              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+                              b[11], b[12], b[13], b[14], b[15]);
+    }
+    char bus[64];
+    if (a->DeviceGetPCIBusId && a->DeviceGetPCIBusId(bus, (int)sizeof bus, dev) == CUDA_SUCCESS) {
+        bus[sizeof bus - 1] = 0;
+        d->pci_bus_id = gm_probe_norm_busid(bus);
+    }
+    return 0;
+}
+
+int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err) {
+    cuda_api a;
+    memset(&a, 0, sizeof a);
+    int rc = load(&a, o, err);
+    if (rc < 0) goto done;
+    int v = 0;
+    CUresult r = a.DriverGetVersion(&v);
+    if (r != CUDA_SUCCESS) {
+        rc = fail(&a, err, r, "cuDriverGetVersion", -1);
+        goto done;
+    }
+    if (gm_cuda_version_from_int(v, &out->cuda_driver, err) < 0) {
+        rc = gm_error_prefix(err, "%s: cuDriverGetVersion: ", a.lib);
+        goto done;
+    }
+    out->has_cuda_driver = true;
+    r = a.Init(0);
+    a.inited = true;
+    if (r == CUDA_ERROR_NO_DEVICE) goto done; /* driver, but no usable GPU */
+    if (r != CUDA_SUCCESS) {
+        rc = fail(&a, err, r, "cuInit", -1);
+        goto done;
+    }
+    int n = 0;
+    if ((r = a.DeviceGetCount(&n)) != CUDA_SUCCESS) {
+        rc = fail(&a, err, r, "cuDeviceGetCount", -1);
+        goto done;
+    }
+    if (n < 0 || n > 1024) {
+        rc = gm_error_set(err, GM_EBACKEND, "%s: cuDeviceGetCount returned %d", a.lib, n);
+        goto done;
+    }
+    for (int i = 0; i < n && rc == 0; i++) rc = device(&a, i, out, err);
+done:
+    /* libcuda cannot be safely unloaded once cuInit ran; before that it can. */
+    if (rc < 0 && a.h && !a.inited) dlclose(a.h);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* Shared between the probe backends in src/probe; not public. */
+#ifndef GM_PROBE_INT_H
+#define GM_PROBE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "gpumatch/probe.h"
+
+/* Each backend fills out (already gm_node_init'ed). Return GM_ENOTFOUND when its
+ * source is absent (library not installed, no /proc entries) so the caller may
+ * try the next one; any other error is final. */
+int gm_probe_nvml(const gm_probe_opts *o, gm_node *out, gm_error *err);
+int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err);
+int gm_probe_procfs(const gm_probe_opts *o, gm_node *out, gm_error *err);
+int gm_probe_smi(const gm_probe_opts *o, gm_node *out, gm_error *err);
+
+/* Kernel module version from ROOT/proc/driver/nvidia/version; GM_ENOTFOUND if absent. */
+int gm_probe_procfs_version(const char *root, gm_driver_version *out, gm_error *err);
+
+/* Appends a zeroed (gm_device_init'ed) device; NULL on OOM. */
+gm_device *gm_probe_add_device(gm_node *n);
+gm_mig_instance *gm_probe_add_mig(gm_device *d);
+/* MIG profile from a MIG device name: "NVIDIA A100-SXM4-40GB MIG 1g.5gb" -> "1g.5gb". */
+char *gm_probe_mig_profile_from_name(const char *name);
+/* Compute capability from a product name ("Tesla T4" -> 7.5); false if unknown. */
+bool gm_probe_cc_from_name(const char *name, gm_cc *cc);
+/* "00000000:07:00.0" normalised: lower-case hex, 8-digit domain. NULL on junk. */
+char *gm_probe_norm_busid(const char *s);
+/* Path under root ("" or NULL = "/"). Caller frees. */
+char *gm_probe_path(const char *root, const char *path);
+
+#endif

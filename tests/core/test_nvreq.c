@@ -1,0 +1,111 @@
+/* NVIDIA_REQUIRE_* language, against the semantics documented by
+ * libnvidia-container and the strings real CUDA base images carry. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include "gpumatch/nvreq.h"
+
+/* nvidia/cuda:12.2.0-base-ubuntu22.04 (abridged: the brand groups repeat per brand). */
+static const char *CUDA122 =
+    "cuda>=12.2 brand=tesla,driver>=470,driver<471 brand=unknown,driver>=470,driver<471 "
+    "brand=nvidia,driver>=470,driver<471 brand=tesla,driver>=525,driver<526 "
+    "brand=nvidia,driver>=525,driver<526 brand=tesla,driver>=535,driver<536";
+
+static bool eval(const char *expr, const char *drv, int dc_major, int dc_minor, const char *brand,
+                 int ccmaj, int ccmin, bool with_dev) {
+    gm_node n;
+    gm_device d;
+    gm_node_init(&n);
+    gm_device_init(&d);
+    if (drv)
+        assert_int_equal(gm_driver_version_parse(drv, &n.driver, NULL), 0);
+    if (dc_major) {
+        n.cuda_driver.major = dc_major;
+        n.cuda_driver.minor = dc_minor;
+        n.has_cuda_driver = true;
+    }
+    d.brand = (char *)brand;
+    d.cc.major = ccmaj;
+    d.cc.minor = ccmin;
+    bool ok = false;
+    gm_error e = {0};
+    if (gm_nvreq_eval(expr, &n, with_dev ? &d : NULL, &ok, NULL, &e) < 0)
+        fail_msg("eval failed: %s", e.msg);
+    return ok;
+}
+
+static void cuda_image_strings(void **state) {
+    /* Driver new enough: first group. */
+    assert_true(eval(CUDA122, "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    /* 470 on a Tesla: forward-compat escape group. */
+    assert_true(eval(CUDA122, "470.57.02", 11, 4, "tesla", 7, 5, true));
+    /* 470 on GeForce: no group holds. */
+    assert_false(eval(CUDA122, "470.57.02", 11, 4, "geforce", 7, 5, true));
+    /* 525 Tesla: escape; 550 (supports 12.4) plain. */
+    assert_true(eval(CUDA122, "525.60.13", 12, 0, "tesla", 8, 0, true));
+    assert_true(eval(CUDA122, "550.54.15", 12, 4, "geforce", 8, 9, true));
+    /* Brand is case-insensitive; trailing .0 ignored; no device: brand/arch pass. */
+    assert_true(eval("brand=Tesla", "535.1", 0, 0, "tesla", 8, 0, true));
+    assert_true(eval("cuda>=12", "535.104.05", 12, 0, NULL, 8, 0, true));
+    assert_true(eval("cuda=12.0.0", "535.104.05", 12, 0, NULL, 8, 0, true));
+    assert_true(eval("arch>=9.0 brand=quadro", "535.104.05", 12, 2, NULL, 0, 0, false));
+    assert_false(eval("arch>=9.0", "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    assert_true(eval("arch>=7.5,arch<9", "535.104.05", 12, 2, "nvidia", 8, 9, true));
+    /* CUDA version derived from the driver when not probed. */
+    assert_true(eval("cuda>=12.2", "535.104.05", 0, 0, NULL, 8, 0, true));
+    assert_false(eval("cuda>=12.3", "535.104.05", 0, 0, NULL, 8, 0, true));
+    assert_true(eval("driver!=535.104.05 driver>=535", "535.104.05", 0, 0, NULL, 8, 0, true));
+}
+
+static void reasons_and_errors(void **state) {
+    gm_node n;
+    gm_node_init(&n);
+    gm_driver_version_parse("470.57.02", &n.driver, NULL);
+    gm_strlist why = {0};
+    bool ok;
+    assert_int_equal(gm_nvreq_eval("cuda>=12.2 driver>=525", &n, NULL, &ok, &why, NULL), 0);
+    assert_false(ok);
+    assert_int_equal(why.n, 2);
+    assert_string_equal(why.items[0], "cuda>=12.2: driver supports CUDA 11.4");
+    assert_string_equal(why.items[1], "driver>=525: driver is 470.57.02");
+    gm_strlist_free(&why);
+    static const char *bad[] = {"", "cuda", "cuda>>12", "gpu>=1", "brand>tesla", "cuda>=12,",
+                                "cuda>=x", ",cuda>=12", "cuda>="};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        gm_error e = {0};
+        if (gm_nvreq_validate(bad[i], &e) == 0)
+            fail_msg("accepted bad expression '%s'", bad[i]);
+    }
+}
+
+static void from_env(void **state) {
+    gm_strlist env = {0}, out = {0};
+    bool dis;
+    gm_strlist_add(&env, "PATH=/usr/bin");
+    gm_strlist_add(&env, "CUDA_VERSION=11.0.3");
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_JETPACK=csi");
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_ARCH=arch>=7.0");
+    assert_int_equal(gm_nvreq_from_env(&env, &out, &dis, NULL), 0);
+    assert_false(dis);
+    assert_int_equal(out.n, 2);
+    assert_string_equal(out.items[0], "arch>=7.0");
+    assert_string_equal(out.items[1], "cuda>=11.0"); /* legacy CUDA_VERSION */
+    gm_strlist_free(&out);
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_CUDA=cuda>=11.0 brand=tesla,driver>=418,driver<419");
+    gm_strlist_add(&env, "NVIDIA_DISABLE_REQUIRE=true");
+    assert_int_equal(gm_nvreq_from_env(&env, &out, &dis, NULL), 0);
+    assert_true(dis);
+    assert_int_equal(out.n, 2); /* CUDA_VERSION ignored when NVIDIA_REQUIRE_CUDA is set */
+    gm_strlist_free(&out);
+    gm_strlist_free(&env);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(cuda_image_strings),
+                                       cmocka_unit_test(reasons_and_errors),
+                                       cmocka_unit_test(from_env)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
