@@ -145,7 +145,7 @@ static int add_unit_group(gm_plan_inventory *inv, const gm_node *n, size_t ni, s
     long mem = mig >= 0 ? d->mig[mig].memory_mib : d->memory_mib;
     long cc = intern_cc(inv, &d->cc);
     if (cc < 0) return GM_ENOMEM;
-    if (mig == -2) { /* dead unit */
+    if (mig == -2 || d->cc.major == 0) { /* dead unit (gm_match: CC unknown decides nothing) */
         cc = -1;
         mig = -1;
     }
