@@ -27,6 +27,8 @@ int gm_export_arvados_node(const gm_node *n, char **out, gm_strlist *notes, gm_e
     if (n->n_devices && !gm_node_uniform(n)) {
         gm_note(&b, notes, "#", "mixed GPU models: an instance type names one compute capability, so no "
                                 "GPU block is written (GPU containers will not be sent here)");
+    } else if (n->n_devices && !n->devices[0].cc.major) {
+        gm_note(&b, notes, "#", "compute capability unknown: no GPU block is written");
     } else if (n->n_devices) {
         const gm_device *d = &n->devices[0];
         gm_buf_printf(&b, "    GPU:\n      Stack: \"cuda\"\n");

@@ -58,7 +58,8 @@ int gm_export_dra_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
         if (d->name) { gm_buf_printf(&b, "        productName: {string: "); yq(&b, d->name); gm_buf_printf(&b, "}\n"); }
         if (d->brand) { gm_buf_printf(&b, "        brand: {string: "); yq(&b, d->brand); gm_buf_printf(&b, "}\n"); }
         if (a) gm_buf_printf(&b, "        architecture: {string: \"%s\"}\n", a->arch);
-        gm_buf_printf(&b, "        cudaComputeCapability: {version: \"%d.%d.0\"}\n", d->cc.major, d->cc.minor);
+        if (d->cc.major)
+            gm_buf_printf(&b, "        cudaComputeCapability: {version: \"%d.%d.0\"}\n", d->cc.major, d->cc.minor);
         if (gm_driver_version_is_set(&n->driver)) {
             gm_semver(gm_driver_version_str(&n->driver, v), sv, sizeof sv);
             gm_buf_printf(&b, "        driverVersion: {version: \"%s\"}\n", sv);

@@ -60,7 +60,8 @@ int gm_export_htcondor_node(const gm_node *n, char **out, gm_strlist *notes, gm_
         char attr[128];
         snprintf(attr, sizeof attr, "%s", id);
         for (char *p = attr; *p; p++) if (*p == '-') *p = '_';
-        gm_buf_printf(&b, "%s=[ id=\"%s\"; Capability=%d.%d;", attr, id, d->cc.major, d->cc.minor);
+        gm_buf_printf(&b, "%s=[ id=\"%s\";", attr, id);
+        if (d->cc.major) gm_buf_printf(&b, " Capability=%d.%d;", d->cc.major, d->cc.minor);
         if (d->name) gm_buf_printf(&b, " DeviceName=\"%s\";", d->name);
         if (d->pci_bus_id) gm_buf_printf(&b, " DevicePciBusId=\"%s\";", d->pci_bus_id);
         if (d->uuid && !strncmp(d->uuid, "GPU-", 4)) gm_buf_printf(&b, " DeviceUuid=\"%s\";", d->uuid + 4);

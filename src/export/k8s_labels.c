@@ -55,8 +55,10 @@ int gm_export_k8s_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
             for (char *p = lv; *p; p++) *p = (char)tolower((unsigned char)*p);
             gm_buf_printf(&b, "nvidia.com/gpu.family=%s\n", lv);
         }
-        gm_buf_printf(&b, "nvidia.com/gpu.compute.major=%d\n", d->cc.major);
-        gm_buf_printf(&b, "nvidia.com/gpu.compute.minor=%d\n", d->cc.minor);
+        if (d->cc.major) { /* 0: unknown, say nothing */
+            gm_buf_printf(&b, "nvidia.com/gpu.compute.major=%d\n", d->cc.major);
+            gm_buf_printf(&b, "nvidia.com/gpu.compute.minor=%d\n", d->cc.minor);
+        }
         if (d->memory_mib >= 0) gm_buf_printf(&b, "nvidia.com/gpu.memory=%ld\n", d->memory_mib);
     } else if (n->n_devices) {
         gm_buf m = {0};

@@ -49,7 +49,7 @@ static char *node_features(const gm_node *n, gm_error *err) {
     for (size_t i = 0; i < n->n_devices; i++) {
         bool seen = false;
         for (size_t k = 0; k < i; k++) seen |= !gm_cc_cmp(&n->devices[k].cc, &n->devices[i].cc);
-        if (!seen) gm_buf_printf(&f, ",cc%d", gm_cc_to_sm(&n->devices[i].cc));
+        if (!seen && n->devices[i].cc.major) gm_buf_printf(&f, ",cc%d", gm_cc_to_sm(&n->devices[i].cc));
     }
     int64_t ladder[128];
     size_t nl = drv_ladder(ladder, 128);
