@@ -215,8 +215,11 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
             gm_module_req_free(&top);
             return GM_ENOMEM;
         }
-    } else if (top.has_ptx_isa) {
-        return gm_json_err(err, c, path, "\"ptx_isa\" given without \"ptx\"");
+    } else {
+        bool isa_alone = top.has_ptx_isa;
+        gm_module_req_free(&top); /* empty lists still allocated */
+        if (isa_alone)
+            return gm_json_err(err, c, path, "\"ptx_isa\" given without \"ptx\"");
     }
     json_t *mods = json_object_get(o, "modules");
     if (mods && !json_is_null(mods)) {
