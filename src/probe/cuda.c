@@ -51,31 +51,16 @@ static int fail(const cuda_api *a, gm_error *err, CUresult r, const char *call, 
                         estr(a, r), r);
 }
 
-static int sym(cuda_api *a, void **slot, const char *name, bool required, gm_error *err) {
-    *slot = dlsym(a->h, name);
-    if (!*slot && required)
-        return gm_error_set(err, GM_EBACKEND, "%s: missing symbol %s (library too old or broken)",
-                            a->lib, name);
-    return 0;
-}
-
 #define SYM(field, name, req)                                                \
     do {                                                                     \
-        int rc_ = sym(a, (void **)&a->field, name, req, err);                \
+        int rc_ = gm_probe_dlsym(a->h, a->lib, (void **)&a->field, name, req, err); \
         if (rc_ < 0) return rc_;                                             \
     } while (0)
 
 static int load(cuda_api *a, const gm_probe_opts *o, gm_error *err) {
-    const char *lib = o->cuda_lib ? o->cuda_lib : getenv("GPUMATCH_CUDA_PATH");
-    if (!lib || !*lib) lib = "libcuda.so.1";
-    a->lib = lib;
-    a->h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!a->h) {
-        const char *e = dlerror();
-        size_t l = strlen(lib);
-        if (e && !strncmp(e, lib, l) && !strncmp(e + l, ": ", 2)) e += l + 2; /* no echo */
-        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", lib, e ? e : "not found");
-    }
+    int rc = gm_probe_dlopen(o->cuda_lib, "GPUMATCH_CUDA_PATH", "libcuda.so.1", &a->h, &a->lib, err);
+    if (rc < 0)
+        return rc;
     SYM(GetErrorString, "cuGetErrorString", false);
     SYM(Init, "cuInit", true);
     SYM(DriverGetVersion, "cuDriverGetVersion", true);

@@ -73,33 +73,16 @@ static int fail(const nvml_api *a, gm_error *err, nvmlReturn_t r, const char *ca
                         estr(a, r), r);
 }
 
-/* Resolves one symbol; required ones missing make the library "broken". */
-static int sym(nvml_api *a, void **slot, const char *name, bool required, gm_error *err) {
-    dlerror();
-    *slot = dlsym(a->h, name);
-    if (!*slot && required)
-        return gm_error_set(err, GM_EBACKEND, "%s: missing symbol %s (library too old or broken)",
-                            a->lib, name);
-    return 0;
-}
-
 #define SYM(field, name, req)                                                \
     do {                                                                     \
-        int rc_ = sym(a, (void **)&a->field, name, req, err);                \
+        int rc_ = gm_probe_dlsym(a->h, a->lib, (void **)&a->field, name, req, err); \
         if (rc_ < 0) return rc_;                                             \
     } while (0)
 
 static int load(nvml_api *a, const gm_probe_opts *o, gm_error *err) {
-    const char *lib = o->nvml_lib ? o->nvml_lib : getenv("GPUMATCH_NVML_PATH");
-    if (!lib || !*lib) lib = "libnvidia-ml.so.1";
-    a->lib = lib;
-    a->h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-    if (!a->h) {
-        const char *e = dlerror();
-        size_t l = strlen(lib);
-        if (e && !strncmp(e, lib, l) && !strncmp(e + l, ": ", 2)) e += l + 2; /* no echo */
-        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", lib, e ? e : "not found");
-    }
+    int rc = gm_probe_dlopen(o->nvml_lib, "GPUMATCH_NVML_PATH", "libnvidia-ml.so.1", &a->h, &a->lib, err);
+    if (rc < 0)
+        return rc;
     /* nvmlErrorString first so later messages can use it. */
     SYM(ErrorString, "nvmlErrorString", false);
     SYM(Init_v2, "nvmlInit_v2", true);

@@ -1,6 +1,7 @@
 /* Probe orchestration: pick backends in order, merge what they know, apply
  * CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES when asked. */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,4 +524,31 @@ int gm_probe_ex(const gm_probe_opts *opts, gm_node *out, gm_strlist *notes, cons
 
 int gm_probe(const gm_probe_opts *opts, gm_node *out, gm_error *err) {
     return gm_probe_ex(opts, out, NULL, NULL, err);
+}
+
+int gm_probe_dlopen(const char *override, const char *env, const char *def, void **h,
+                    const char **lib, gm_error *err) {
+    const char *name = override ? override : getenv(env);
+    if (!name || !*name)
+        name = def;
+    *lib = name;
+    *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!*h) {
+        const char *e = dlerror();
+        size_t l = strlen(name);
+        if (e && !strncmp(e, name, l) && !strncmp(e + l, ": ", 2))
+            e += l + 2; /* dlerror() repeats the name */
+        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", name, e ? e : "not found");
+    }
+    return 0;
+}
+
+int gm_probe_dlsym(void *h, const char *lib, void **slot, const char *name, bool required,
+                   gm_error *err) {
+    dlerror();
+    *slot = dlsym(h, name);
+    if (!*slot && required)
+        return gm_error_set(err, GM_EBACKEND, "%s: missing symbol %s (library too old or broken)",
+                            lib, name);
+    return 0;
 }

@@ -26,6 +26,13 @@ char *gm_probe_mig_profile_from_name(const char *name);
 bool gm_probe_cc_from_name(const char *name, gm_cc *cc);
 /* "00000000:07:00.0" normalised: lower-case hex, 8-digit domain. NULL on junk. */
 char *gm_probe_norm_busid(const char *s);
+/* dlopen()s the library named by override, else by the environment variable
+ * env, else def; *lib gets the name used. GM_ENOTFOUND names it if absent. */
+int gm_probe_dlopen(const char *override, const char *env, const char *def, void **h,
+                    const char **lib, gm_error *err);
+/* Resolves one symbol; a required one missing makes the library "broken". */
+int gm_probe_dlsym(void *h, const char *lib, void **slot, const char *name, bool required,
+                   gm_error *err);
 /* Path under root ("" or NULL = "/"). Caller frees. */
 char *gm_probe_path(const char *root, const char *path);
 
