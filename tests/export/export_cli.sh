@@ -70,8 +70,10 @@ run "$GPUMATCH" export "$D/req-cc80.json"
 expect_rc 2 "no --to"
 
 # --- real parsers and k8s semantics
-if python3 -c 'import yaml' 2>/dev/null; then
-    python3 - "$GM_SRC/samples/cluster.json" "$GM_TMP" <<'PY'
+# Debian's python3-yaml serves /usr/bin/python3; another python3 first on PATH may lack it.
+PY=python3; python3 -c 'import yaml' 2>/dev/null || PY=/usr/bin/python3
+if "$PY" -c 'import yaml' 2>/dev/null; then
+    "$PY" - "$GM_SRC/samples/cluster.json" "$GM_TMP" <<'PY'
 import json, sys
 for i, n in enumerate(json.load(open(sys.argv[1]))["nodes"]):
     json.dump(n, open(f"{sys.argv[2]}/node{i}.json", "w"))
@@ -85,7 +87,7 @@ PY
         done
         "$GPUMATCH" export --to dra "$node" >"$GM_TMP/slice.yaml"
         "$GPUMATCH" export --to arvados "$node" >"$GM_TMP/it.yaml"
-        python3 -c 'import sys, yaml
+        "$PY" -c 'import sys, yaml
 for f in sys.argv[1:]:
     docs = [d for d in yaml.safe_load_all(open(f)) if d]
     assert docs, f' "$GM_TMP/slice.yaml" "$GM_TMP/it.yaml" || fail "YAML does not parse for $node"
@@ -93,12 +95,12 @@ for f in sys.argv[1:]:
         for req in "${reqs[@]}"; do
             "$GPUMATCH" export --to k8s-labels "$req" >"$GM_TMP/aff.yaml" || fail "k8s export $req"
             "$GPUMATCH" export --to dra "$req" >"$GM_TMP/claim.yaml" || fail "dra export $req"
-            python3 -c 'import sys, yaml, json
+            "$PY" -c 'import sys, yaml, json
 d = yaml.safe_load(open(sys.argv[1])); assert d["kind"] == "ResourceClaimTemplate"
 e = d["spec"]["spec"]["devices"]["requests"][0]["selectors"][0]["cel"]["expression"]
 assert e.count("(") == e.count(")"), e' "$GM_TMP/claim.yaml" || fail "claim YAML for $req"
             pairs=$((pairs + 1))
-            if python3 "$GM_SRC/tests/export/k8s_eval.py" "$GM_TMP/aff.yaml" "$GM_TMP/labels.txt"; then
+            if "$PY" "$GM_SRC/tests/export/k8s_eval.py" "$GM_TMP/aff.yaml" "$GM_TMP/labels.txt"; then
                 matched=$((matched + 1))
                 # conservative: a selected node must really fit
                 "$GPUMATCH" check --node "$node" --require "$req" >/dev/null \
@@ -107,7 +109,7 @@ assert e.count("(") == e.count(")"), e' "$GM_TMP/claim.yaml" || fail "claim YAML
         done
     done
     for req in "${reqs[@]}"; do
-        "$GPUMATCH" export --to arvados "$req" 2>/dev/null | python3 -c 'import json,sys; json.load(sys.stdin)' \
+        "$GPUMATCH" export --to arvados "$req" 2>/dev/null | "$PY" -c 'import json,sys; json.load(sys.stdin)' \
             || fail "arvados JSON for $req"
     done
     [ $matched -ge 5 ] || fail "only $matched of $pairs node/requirement pairs selected"
