@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include "gpumatch/nvreq.h"
 
@@ -60,6 +61,29 @@ static void cuda_image_strings(void **state) {
     assert_true(eval("driver!=535.104.05 driver>=535", "535.104.05", 0, 0, NULL, 8, 0, true));
 }
 
+/* nvidia/cuda:12.8.1 images: the same brand list for the 470, 535, 550, 560
+ * and 565 branches (read from the image config published on Docker Hub). */
+static void cuda128_image_string(void **state) {
+    static const char *brands[] = {"unknown", "grid", "tesla", "nvidia", "quadro", "quadrortx",
+                                   "nvidiartx", "vapps", "vpc", "vcs", "vws", "cloudgaming"};
+    static const int branches[] = {470, 535, 550, 560, 565};
+    char expr[4096] = "cuda>=12.8";
+    for (size_t b = 0; b < 5; b++)
+        for (size_t i = 0; i < 12; i++)
+            snprintf(expr + strlen(expr), sizeof expr - strlen(expr), " brand=%s,driver>=%d,driver<%d",
+                     brands[i], branches[b], branches[b] + 1);
+    assert_true(eval(expr, "570.124.06", 12, 8, "geforce", 12, 0, true));  /* supports 12.8 */
+    assert_true(eval(expr, "535.104.05", 12, 2, "tesla", 8, 0, true));    /* forward compat */
+    assert_true(eval(expr, "565.57.01", 12, 7, "nvidiartx", 8, 9, true));
+    assert_false(eval(expr, "535.104.05", 12, 2, "geforce", 8, 9, true)); /* no escape */
+    assert_false(eval(expr, "545.23.06", 12, 3, "tesla", 9, 0, true));    /* 545 not listed */
+    /* nvidia/cuda:11.0.3: escapes for 418 and 440 Teslas. */
+    const char *cuda110 = "cuda>=11.0 brand=tesla,driver>=418,driver<419 brand=tesla,driver>=440,driver<441";
+    assert_true(eval(cuda110, "450.80.02", 11, 0, "geforce", 7, 5, true));
+    assert_true(eval(cuda110, "440.33.01", 10, 2, "tesla", 7, 0, true));
+    assert_false(eval(cuda110, "440.33.01", 10, 2, "geforce", 7, 5, true));
+}
+
 static void reasons_and_errors(void **state) {
     gm_node n;
     gm_node_init(&n);
@@ -105,6 +129,7 @@ static void from_env(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cuda_image_strings),
+                                       cmocka_unit_test(cuda128_image_string),
                                        cmocka_unit_test(reasons_and_errors),
                                        cmocka_unit_test(from_env)};
     return cmocka_run_group_tests(tests, NULL, NULL);
