@@ -8,6 +8,11 @@ int gm_cli_tables(int argc, char **argv) {
     char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX], c[GM_VERSION_STR_MAX];
     size_t n;
     const char *which = argc > 1 ? argv[1] : "all";
+    if (!strcmp(which, "--help") || !strcmp(which, "-h")) {
+        printf("usage: gpumatch tables [toolkit|ptx|arch|all]\n"
+               "  prints the embedded tables (data/*.tsv, sources in their headers)\n");
+        return GM_EXIT_OK;
+    }
     if (strcmp(which, "all") && strcmp(which, "toolkit") && strcmp(which, "ptx") &&
         strcmp(which, "arch")) {
         gm_cli_errorf("tables", "unknown table '%s' (toolkit, ptx, arch, all)", which);
