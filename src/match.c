@@ -44,22 +44,21 @@ static int add(gm_strlist *l, const char *s, gm_error *err) {
 static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_version *driver_cuda,
                         const gm_cuda_version *assumed_isa, size_t *n_unused, gm_unit_verdict *u,
                         gm_error *err) {
-    gm_rule_result r, first_cubin_fail = {0}, first_ptx_fail = {0};
-    bool same_major = false, has_unknown = false;
+    /* Verdicts first, without text; reasons are formatted only for a failure. */
+    gm_rule_result first_cubin_fail = {0}, first_ptx_fail = {0};
+    bool has_unknown = false;
+    long same_major = -1, ptx_fail = -1;
     char ccs[GM_VERSION_STR_MAX];
     gm_cc_str(cc, ccs);
     for (size_t i = 0; i < m->n_cubin; i++) {
-        gm_verdict_kind k = gm_rule_cubin(&m->cubin[i], cc, &r);
-        if (k == GM_YES)
+        if (gm_rule_cubin(&m->cubin[i], cc, NULL) == GM_YES)
             return 0;
-        if (m->cubin[i].cc.major == cc->major && !same_major) {
-            same_major = true;
-            first_cubin_fail = r;
-        }
+        if (m->cubin[i].cc.major == cc->major && same_major < 0)
+            same_major = (long)i;
     }
     const gm_cuda_version *isa = m->has_ptx_isa ? &m->ptx_isa : assumed_isa;
     for (size_t i = 0; i < m->n_ptx; i++) {
-        gm_verdict_kind k = gm_rule_ptx(&m->ptx[i], isa, cc, driver_cuda, &r);
+        gm_verdict_kind k = gm_rule_ptx(&m->ptx[i], isa, cc, driver_cuda, NULL);
         if (k == GM_YES) {
             char ts[GM_VERSION_STR_MAX];
             if (gm_strlist_addf(&u->notes, "%s%svia PTX JIT of %s", m->name ? m->name : "",
@@ -67,15 +66,21 @@ static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_v
                 return OOM(err);
             return 0;
         }
-        if (k == GM_UNKNOWN)
+        if (k == GM_UNKNOWN && !has_unknown) {
             has_unknown = true;
-        if (!first_ptx_fail.reason[0] || k == GM_UNKNOWN)
-            first_ptx_fail = r;
+            ptx_fail = (long)i;
+        } else if (ptx_fail < 0) {
+            ptx_fail = (long)i;
+        }
     }
+    if (same_major >= 0)
+        gm_rule_cubin(&m->cubin[same_major], cc, &first_cubin_fail);
+    if (ptx_fail >= 0)
+        gm_rule_ptx(&m->ptx[ptx_fail], isa, cc, driver_cuda, &first_ptx_fail);
     char cub[GM_REASON_MAX], ptx[GM_REASON_MAX];
     if (!m->n_cubin)
         snprintf(cub, sizeof cub, "no cubin");
-    else if (!same_major)
+    else if (same_major < 0)
         snprintf(cub, sizeof cub, "no cubin for major %d", cc->major);
     else
         snprintf(cub, sizeof cub, "%s", first_cubin_fail.reason);
