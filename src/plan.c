@@ -620,14 +620,48 @@ typedef struct {
     size_t nnames;
 } rgroup;
 
+static void key_targets(FILE *f, const gm_target *t, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%d.%d.%d.%d,", t[i].kind, t[i].cc.major, t[i].cc.minor, t[i].variant);
+    fputc(';', f);
+}
+
+/* Everything of a request that its reasons depend on (not id, not priority),
+ * as one string: a cheap key for the per-shape memo. NULL on OOM. */
+static char *shape_key(const gm_requirement *r) {
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "%d.%d.%d.%d|%d%d.%d|%d%d.%d|%d%d.%d|%ld|%ld|%d|", r->min_driver.major,
+            r->min_driver.minor, r->min_driver.patch, r->min_driver.nparts, r->has_cuda_runtime,
+            r->cuda_runtime.major, r->cuda_runtime.minor, r->has_min_cuda_driver,
+            r->min_cuda_driver.major, r->min_cuda_driver.minor, r->has_min_cc, r->min_cc.major,
+            r->min_cc.minor, r->device_count, r->min_memory_mib, r->nvidia_disable_require);
+    for (size_t i = 0; i < r->n_exact_cc; i++)
+        fprintf(f, "%d.%d,", r->exact_cc[i].major, r->exact_cc[i].minor);
+    for (size_t i = 0; i < r->n_modules; i++) {
+        const gm_module_req *m = &r->modules[i];
+        fprintf(f, "|%zu:%s:%d:%d%d.%d:", m->name ? strlen(m->name) : 0, m->name ? m->name : "",
+                m->optional, m->has_ptx_isa, m->ptx_isa.major, m->ptx_isa.minor);
+        key_targets(f, m->cubin, m->n_cubin);
+        key_targets(f, m->ptx, m->n_ptx);
+    }
+    for (size_t i = 0; i < r->nvidia_require.n; i++)
+        fprintf(f, "|%zu:%s", strlen(r->nvidia_require.items[i]), r->nvidia_require.items[i]);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* One line per distinct reason, naming the node kinds it applies to. */
 static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_plan_creq *c,
                                  size_t *set, gm_error *err) {
-    gm_requirement shape_req = *r; /* shallow: id and priority do not change a fit */
-    shape_req.id = NULL;
-    shape_req.priority = 0;
-    char *sj = gm_requirement_to_json(&shape_req, err);
-    if (!sj) return err->code ? err->code : GM_ENOMEM;
+    char *sj = shape_key(r);
+    if (!sj) return gm_error_set(err, GM_ENOMEM, "out of memory");
     bool added;
     long shape = strmap_get(&p->shapes, sj, (uint32_t)p->nshapes, &added);
     free(sj);
