@@ -189,7 +189,7 @@ static int parse_node(const json_t *o, const char *path, gm_node *n, const gm_jc
             return gm_json_err(err, c, path, "field \"price\" must be a non-negative number");
         n->price = json_number_value(price);
     }
-    if (gm_json_long(o, "count", path, false, 0, 1L << 30, &n->count, NULL, c, err) < 0)
+    if (gm_json_long(o, "count", path, false, 0, 1L << 30, &n->count, &n->has_count, c, err) < 0)
         return GM_EINVAL;
     json_t *devs = json_object_get(o, "devices");
     if (!devs || json_is_null(devs))
@@ -258,7 +258,7 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
                             json_string(gm_cuda_version_str(&n->cuda_driver, buf)));
     if (n->price >= 0)
         json_object_set_new(o, "price", json_real(n->price));
-    if (n->count != 1)
+    if (n->has_count || n->count != 1)
         json_object_set_new(o, "count", json_integer(n->count));
     json_t *devs = json_array();
     for (size_t i = 0; i < n->n_devices; i++) {

@@ -7,6 +7,7 @@
  * (from cubin/PTX/CC limits), memory, count, and a per-nvreq-key verdict table
  * computed once per distinct NVIDIA_REQUIRE_* set with the core evaluator.
  * One check = 4 comparisons + per group 3 comparisons and an add. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,7 +414,8 @@ static int planner_build(planner *p, gm_error *err) {
         const gm_node *n = &l->nodes[i];
         if (n->instance_type) {
             p->types[p->ntypes].rep = i;
-            p->types[p->ntypes++].left = n->count;
+            /* An instance type without "count" can be started without limit. */
+            p->types[p->ntypes++].left = n->has_count ? n->count : LONG_MAX;
             continue;
         }
         char *key = node_class_key(p->ci, i);

@@ -55,6 +55,7 @@ typedef struct {
     char *instance_type;  /* NULL for a fixed node */
     double price;         /* < 0 unknown */
     long count;           /* how many such nodes/instances; 1 default */
+    bool has_count;       /* count was given (an instance type without it is unlimited) */
 } gm_node;
 
 typedef struct {

@@ -46,4 +46,19 @@ run "$GPUMATCH" plan --nodes $S/inventory.json --queue "$GM_TMP/bad.json"
 expect_rc 2 "bad queue"; expect_one_line_err; expect_err "bad.json"
 run "$GPUMATCH" plan --nodes $S/inventory.json
 expect_rc 2 "no queue"
+
+# An instance type without "count" can be started as often as needed (Arvados
+# dispatch-cloud); with "count": 1 only once.
+cat >"$GM_TMP/types.json" <<'EOF2'
+[{"instance_type": "g6.xlarge", "price": 0.805, "driver_version": "550.54.15",
+  "devices": [{"compute_capability": "8.9", "memory_mib": 23034}]}]
+EOF2
+echo '[{"id":"a","cubin":["8.0"]},{"id":"b","cubin":["8.0"]},{"id":"c","cubin":["8.0"]}]' >"$GM_TMP/q3.json"
+run "$GPUMATCH" plan --nodes "$GM_TMP/types.json" --queue "$GM_TMP/q3.json"
+expect_rc 0 "unlimited instance type"
+[ "$(grep -c 'instance type g6.xlarge' <<<"$OUT")" -eq 3 ] || fail "expected 3 g6.xlarge placements: $OUT"
+sed -i 's/"price": 0.805,/"price": 0.805, "count": 1,/' "$GM_TMP/types.json"
+run "$GPUMATCH" plan --nodes "$GM_TMP/types.json" --queue "$GM_TMP/q3.json"
+expect_rc 1 "count 1"
+expect_out "every instance its count allows is taken"
 finish
