@@ -44,18 +44,10 @@ static const char *estr(const cuda_api *a, CUresult r) {
 }
 
 static int fail(const cuda_api *a, gm_error *err, CUresult r, const char *call, int idx) {
-    if (idx >= 0)
-        return gm_error_set(err, GM_EBACKEND, "%s: %s(%d) failed: %s (CUDA error %d)", a->lib,
-                            call, idx, estr(a, r), r);
-    return gm_error_set(err, GM_EBACKEND, "%s: %s failed: %s (CUDA error %d)", a->lib, call,
-                        estr(a, r), r);
+    return gm_probe_call_failed(err, a->lib, call, idx, estr(a, r), "CUDA", (int)r);
 }
 
-#define SYM(field, name, req)                                                \
-    do {                                                                     \
-        int rc_ = gm_probe_dlsym(a->h, a->lib, (void **)&a->field, name, req, err); \
-        if (rc_ < 0) return rc_;                                             \
-    } while (0)
+#define SYM GM_PROBE_SYM
 
 static int load(cuda_api *a, const gm_probe_opts *o, gm_error *err) {
     int rc = gm_probe_dlopen(o->cuda_lib, "GPUMATCH_CUDA_PATH", "libcuda.so.1", &a->h, &a->lib, err);

@@ -66,18 +66,10 @@ static const char *estr(const nvml_api *a, nvmlReturn_t r) {
 }
 
 static int fail(const nvml_api *a, gm_error *err, nvmlReturn_t r, const char *call, int idx) {
-    if (idx >= 0)
-        return gm_error_set(err, GM_EBACKEND, "%s: %s(%d) failed: %s (NVML error %d)", a->lib,
-                            call, idx, estr(a, r), r);
-    return gm_error_set(err, GM_EBACKEND, "%s: %s failed: %s (NVML error %d)", a->lib, call,
-                        estr(a, r), r);
+    return gm_probe_call_failed(err, a->lib, call, idx, estr(a, r), "NVML", (int)r);
 }
 
-#define SYM(field, name, req)                                                \
-    do {                                                                     \
-        int rc_ = gm_probe_dlsym(a->h, a->lib, (void **)&a->field, name, req, err); \
-        if (rc_ < 0) return rc_;                                             \
-    } while (0)
+#define SYM GM_PROBE_SYM
 
 static int load(nvml_api *a, const gm_probe_opts *o, gm_error *err) {
     int rc = gm_probe_dlopen(o->nvml_lib, "GPUMATCH_NVML_PATH", "libnvidia-ml.so.1", &a->h, &a->lib, err);

@@ -552,3 +552,12 @@ int gm_probe_dlsym(void *h, const char *lib, void **slot, const char *name, bool
                             lib, name);
     return 0;
 }
+
+int gm_probe_call_failed(gm_error *err, const char *lib, const char *call, int idx,
+                         const char *text, const char *api, int code) {
+    char at[32] = "";
+    if (idx >= 0)
+        snprintf(at, sizeof at, "(%d)", idx);
+    return gm_error_set(err, GM_EBACKEND, "%s: %s%s failed: %s (%s error %d)", lib, call, at, text,
+                        api, code);
+}

@@ -33,6 +33,16 @@ int gm_probe_dlopen(const char *override, const char *env, const char *def, void
 /* Resolves one symbol; a required one missing makes the library "broken". */
 int gm_probe_dlsym(void *h, const char *lib, void **slot, const char *name, bool required,
                    gm_error *err);
+/* Sets "LIB: CALL(IDX) failed: TEXT (API error CODE)" (IDX < 0: no index). */
+int gm_probe_call_failed(gm_error *err, const char *lib, const char *call, int idx,
+                         const char *text, const char *api, int code);
+/* Resolves a->FIELD from symbol NAME in a backend's load(); returns on error. */
+#define GM_PROBE_SYM(field, name, req)                                                  \
+    do {                                                                                \
+        int rc_ = gm_probe_dlsym(a->h, a->lib, (void **)&a->field, name, req, err);     \
+        if (rc_ < 0)                                                                    \
+            return rc_;                                                                 \
+    } while (0)
 /* Path under root ("" or NULL = "/"). Caller frees. */
 char *gm_probe_path(const char *root, const char *path);
 
