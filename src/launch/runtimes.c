@@ -132,21 +132,16 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
     ADD(prog);
     switch (o->runtime) {
     case GM_RT_DOCKER:
-        ADD("run");
-        ADD("--gpus");
-        ADDF("\"device=%s\",\"capabilities=%s\"", ids, caps);
-        for (size_t i = 0; i < p->container_env.n; i++) {
-            ADD("--env");
-            ADD(p->container_env.items[i]);
-        }
-        ADD("--");
-        ADD(o->image);
-        break;
     case GM_RT_PODMAN:
         ADD("run");
-        for (size_t i = 0; i < p->ids.n; i++) {
-            ADD("--device");
-            ADDF("nvidia.com/gpu=%s", p->ids.items[i]);
+        if (o->runtime == GM_RT_DOCKER) {
+            ADD("--gpus");
+            ADDF("\"device=%s\",\"capabilities=%s\"", ids, caps);
+        } else {
+            for (size_t i = 0; i < p->ids.n; i++) {
+                ADD("--device");
+                ADDF("nvidia.com/gpu=%s", p->ids.items[i]);
+            }
         }
         for (size_t i = 0; i < p->container_env.n; i++) {
             ADD("--env");
