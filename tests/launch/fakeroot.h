@@ -36,4 +36,17 @@ static inline void gm_test_rmroot(const char *root) {
         fprintf(stderr, "could not remove %s\n", root);
 }
 
+/* cmocka group fixtures: build the tree once per test file into gm_test_root. */
+static const char *gm_test_root;
+static inline int gm_test_root_setup(void **state) {
+    (void)state;
+    gm_test_root = gm_test_fakeroot();
+    return gm_test_root ? 0 : -1;
+}
+static inline int gm_test_root_teardown(void **state) {
+    (void)state;
+    gm_test_rmroot(gm_test_root);
+    return 0;
+}
+
 #endif

@@ -18,16 +18,6 @@
 
 #define VER "535.104.05"
 #define LIBDIR "/usr/lib/x86_64-linux-gnu/"
-static const char *root;
-
-static int setup(void **state) {
-    root = gm_test_fakeroot();
-    return root ? 0 : -1;
-}
-static int teardown(void **state) {
-    gm_test_rmroot(root);
-    return 0;
-}
 
 static const gm_driver_file *find(const gm_driver_files *f, const char *path) {
     for (size_t i = 0; i < f->n; i++)
@@ -44,7 +34,7 @@ static size_t count_kind(const gm_driver_files *f, gm_df_kind k) {
 }
 
 static void load(gm_driver_files *f, unsigned caps, const char *ver) {
-    gm_driver_files_opts o = {.root = root, .caps = caps, .driver_version = ver};
+    gm_driver_files_opts o = {.root = gm_test_root, .caps = caps, .driver_version = ver};
     gm_error err = {0};
     if (gm_driver_files_find(&o, f, &err) < 0)
         fail_msg("%s", err.msg);
@@ -114,7 +104,7 @@ static void test_device_nodes(void **state) {
         const gm_driver_file *d = find(&f, nodes[i]);
         if (!d)
             fail_msg("%s not found", nodes[i]);
-        char *full = gm_asprintf("%s%s", root, nodes[i]);
+        char *full = gm_asprintf("%s%s", gm_test_root, nodes[i]);
         struct stat st;
         assert_int_equal(lstat(full, &st), 0);
         free(full);
@@ -174,7 +164,7 @@ static void test_given_version(void **state) {
     assert_int_equal(count_kind(&f, GM_DF_FIRMWARE), 0); /* no firmware dir for 470 */
     gm_driver_files_free(&f);
 
-    gm_driver_files_opts o = {.root = root, .driver_version = "../../etc"};
+    gm_driver_files_opts o = {.root = gm_test_root, .driver_version = "../../etc"};
     gm_error err = {0};
     assert_int_equal(gm_driver_files_find(&o, &f, &err), GM_EINVAL);
 }
@@ -182,8 +172,8 @@ static void test_given_version(void **state) {
 /* Links are resolved inside the root: absolute targets stay in it and ".."
  * cannot climb out of it. */
 static void test_links_stay_in_root(void **state) {
-    char *link = gm_asprintf("%s" LIBDIR "libnvidia-cfg.so.1", root);
-    char *evil = gm_asprintf("%s" LIBDIR "libnvidia-opencl.so.1", root);
+    char *link = gm_asprintf("%s" LIBDIR "libnvidia-cfg.so.1", gm_test_root);
+    char *evil = gm_asprintf("%s" LIBDIR "libnvidia-opencl.so.1", gm_test_root);
     unlink(link);
     unlink(evil);
     assert_int_equal(symlink(LIBDIR "libnvidia-cfg.so." VER, link), 0);
@@ -244,5 +234,5 @@ int main(void) {
         cmocka_unit_test(test_links_stay_in_root), cmocka_unit_test(test_proc_version),
         cmocka_unit_test(test_no_driver),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, gm_test_root_setup, gm_test_root_teardown);
 }

@@ -15,19 +15,8 @@
 #include "internal.h"
 #include "launch/fakeroot.h"
 
-static const char *root;
 
-static int setup(void **state) {
-    root = gm_test_fakeroot();
-    return root ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    gm_test_rmroot(root);
-    return 0;
-}
-
-static char *path_in(const char *rel) { return gm_asprintf("%s%s", root, rel); }
+static char *path_in(const char *rel) { return gm_asprintf("%s%s", gm_test_root, rel); }
 
 /* Entries as `ldconfig -p -C FILE` prints them: "NAME (ABI) => PATH". */
 static size_t ldconfig_listing(const char *file, char lines[][512], size_t max) {
@@ -216,5 +205,5 @@ int main(void) {
         cmocka_unit_test(test_compat_format), cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_corruptions),  cmocka_unit_test(test_missing_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, gm_test_root_setup, gm_test_root_teardown);
 }
