@@ -26,6 +26,19 @@ int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error
  * a partial file and a failed write leaves the old file in place. */
 int gm_write_file_atomic(const char *path, const char *data, size_t len, gm_error *err);
 
+/* ---- files inside an untrusted tree (util/fs.c) ---- */
+struct stat;
+/* openat() of a relative path that stays beneath dirfd: openat2 with
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, else one O_NOFOLLOW openat per
+ * component. -1 with errno: ELOOP (a symlink on the way), EXDEV ("..",
+ * absolute), or openat's own. O_CLOEXEC is added. */
+int gm_open_beneath(int dirfd, const char *path, int flags);
+/* Same, read-only, O_NONBLOCK (a FIFO never blocks), and only a regular file
+ * (else -1, errno EINVAL); fills st when non-NULL. */
+int gm_open_regular_beneath(int dirfd, const char *path, struct stat *st);
+/* Wording for the errno of the two calls above ("a symbolic link ..."). */
+const char *gm_open_errstr(int e);
+
 /* ---- strict JSON reading: every error names origin and JSON path ---- */
 typedef struct {
     const char *origin; /* file name for messages */

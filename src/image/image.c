@@ -43,14 +43,12 @@ int gm_src_open_blob(gm_img_src *s, const char *name, gm_blob *b, gm_error *err)
     if (gm_img_clean_path(name, clean, sizeof clean) != 0 || !clean[0])
         return gm_error_set(err, GM_EINVAL, "%s: bad blob name \"%s\"", s->origin,
                             gm_quote(name, q));
-    int fd = openat(s->dirfd, clean, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return gm_error_set(err, errno == ENOENT ? GM_ENOTFOUND : GM_EIO, "%s: %s: %s",
-                            s->origin, clean, errno == ENOENT ? "missing" : strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return gm_error_set(err, GM_EFORMAT, "%s: %s: not a regular file", s->origin, clean);
+    int fd = gm_open_regular_beneath(s->dirfd, clean, &st);
+    if (fd < 0) {
+        int e = errno;
+        return gm_error_set(err, e == ENOENT ? GM_ENOTFOUND : e == EIO ? GM_EIO : GM_EFORMAT,
+                            "%s: %s: %s", s->origin, clean, gm_open_errstr(e));
     }
     *b = (gm_blob){.fd = fd, .own_fd = true, .off = 0, .size = (uint64_t)st.st_size};
     return 0;
@@ -185,7 +183,9 @@ static int walk_plan(gm_img_src *s, gm_img_plan *p, gm_image_visit visit, void *
 
 static bool exists_at(int dfd, const char *name) {
     struct stat st;
-    return fstatat(dfd, name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    /* a symlinked index.json is refused later, by gm_src_open_blob */
+    return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
 }
 
 int gm_image_walk(const char *path, gm_image_visit visit, void *ctx, gm_image_info *info,
