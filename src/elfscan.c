@@ -114,8 +114,9 @@ static int scan_cubin(gm_elf_scan *s, const unsigned char *p, size_t len, gm_err
     e.target.cc.minor = e.sm % 10;
     /* The a/f variant is not in e_flags (CUDA 13); the note's -arch option has it. */
     variant_of(e.cubin.arch_option, &e.target.variant);
-    if (e.sm < 10)
-        return gm_error_set(err, GM_EFORMAT, "%s: cubin e_flags give no SM number", s->path);
+    if (e.sm < 10 || e.sm > GM_SM_MAX)
+        return gm_error_set(err, GM_EFORMAT, "%s: offset 0x30: cubin e_flags give no valid SM number (%d)",
+                            s->path, e.sm);
     return synth_entry(s, &e, err);
 }
 
@@ -135,7 +136,7 @@ static int scan_ptx(gm_elf_scan *s, const char *p, size_t len, gm_fatbin_depth d
         return gm_error_set(err, GM_EFORMAT, "%s: PTX .target %s is not sm_XY", s->path, t);
     char *endp;
     long sm = strtol(t + 3, &endp, 10);
-    if (endp == t + 3 || sm < 10 || sm > 2559 || (*endp && strcmp(endp, "a") && strcmp(endp, "f")))
+    if (endp == t + 3 || sm < 10 || sm > GM_SM_MAX || (*endp && strcmp(endp, "a") && strcmp(endp, "f")))
         return gm_error_set(err, GM_EFORMAT, "%s: PTX .target %s is not sm_XY", s->path, t);
     e.kind = GM_FATBIN_PTX;
     e.payload_size = len;
@@ -277,6 +278,73 @@ static int scan_archive(gm_elf_scan *s, Elf *ar, gm_fatbin_depth depth, gm_error
     return 0;
 }
 
+/* libelf silently shows no sections when the section header table lies
+ * outside the file; check the table and the name table's index ourselves
+ * (System V ABI: e_shnum 0 with e_shoff set means the count is in section 0's
+ * sh_size, e_shstrndx SHN_XINDEX means the index is in its sh_link). */
+static uint64_t rdu(const unsigned char *p, int n, bool be) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
+    return v;
+}
+
+static int check_elf_tables(const unsigned char *p, size_t len, const char *path, gm_error *err) {
+    bool c64 = p[4] == 2, be = p[5] == 2;
+    if ((p[4] != 1 && p[4] != 2) || (p[5] != 1 && p[5] != 2))
+        return gm_error_set(err, GM_EFORMAT, "%s: offset 0x4: bad ELF class/data bytes %u/%u",
+                            path, p[4], p[5]);
+    size_t need = c64 ? 64 : 52;
+    if (len < need)
+        return gm_error_set(err, GM_EFORMAT, "%s: offset 0x0: truncated ELF header (%zu bytes)",
+                            path, len);
+    uint64_t shoff = c64 ? rdu(p + 0x28, 8, be) : rdu(p + 0x20, 4, be);
+    uint64_t shentsize = rdu(p + (c64 ? 0x3a : 0x2e), 2, be);
+    uint64_t shnum = rdu(p + (c64 ? 0x3c : 0x30), 2, be);
+    uint64_t shstrndx = rdu(p + (c64 ? 0x3e : 0x32), 2, be);
+    uint64_t want = c64 ? 64 : 40;
+    if (shoff == 0)
+        return 0; /* no section header table (sstrip): nothing to scan */
+    if (shentsize != want)
+        return gm_error_set(err, GM_EFORMAT, "%s: offset 0x%x: e_shentsize %llu, expected %llu",
+                            path, c64 ? 0x3a : 0x2e, (unsigned long long)shentsize,
+                            (unsigned long long)want);
+    if (shoff > len || len - shoff < want)
+        return gm_error_set(err, GM_EFORMAT,
+                            "%s: offset 0x%llx: section header table (e_shoff) is past the end of "
+                            "the file (%zu bytes)",
+                            path, (unsigned long long)shoff, len);
+    const unsigned char *s0 = p + shoff;
+    if (shnum == 0)
+        shnum = c64 ? rdu(s0 + 0x20, 8, be) : rdu(s0 + 0x14, 4, be);
+    if (shstrndx == 0xffff)
+        shstrndx = rdu(s0 + (c64 ? 0x28 : 0x18), 4, be);
+    if (shnum > (len - shoff) / want)
+        return gm_error_set(err, GM_EFORMAT,
+                            "%s: offset 0x%llx: %llu section headers of %llu bytes run past the "
+                            "end of the file (%zu bytes)",
+                            path, (unsigned long long)shoff, (unsigned long long)shnum,
+                            (unsigned long long)want, len);
+    if (shstrndx != 0 && shstrndx >= shnum)
+        return gm_error_set(err, GM_EFORMAT,
+                            "%s: offset 0x%x: e_shstrndx %llu, but there are %llu sections", path,
+                            c64 ? 0x3e : 0x32, (unsigned long long)shstrndx,
+                            (unsigned long long)shnum);
+    if (shstrndx != 0) {
+        const unsigned char *sh = s0 + shstrndx * want;
+        uint64_t type = rdu(sh + 4, 4, be);
+        uint64_t off = c64 ? rdu(sh + 0x18, 8, be) : rdu(sh + 0x10, 4, be);
+        uint64_t size = c64 ? rdu(sh + 0x20, 8, be) : rdu(sh + 0x14, 4, be);
+        if (type != 8 /* SHT_NOBITS */ && (off > len || size > len - off))
+            return gm_error_set(err, GM_EFORMAT,
+                                "%s: offset 0x%llx: section name table (%llu bytes at 0x%llx) runs "
+                                "past the end of the file (%zu bytes)",
+                                path, (unsigned long long)(shoff + shstrndx * want),
+                                (unsigned long long)size, (unsigned long long)off, len);
+    }
+    return 0;
+}
+
 int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
                       gm_elf_scan *out, gm_error *err) {
     const unsigned char *p = data;
@@ -310,6 +378,8 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
                           out->path, len);
         goto fail;
     }
+    if (is_elf && (rc = check_elf_tables(p, len, out->path, err)) < 0)
+        goto fail;
     elf_version(EV_CURRENT);
     /* libelf wants a mutable pointer; with ELF_C_READ_MMAP_PRIVATE semantics
      * it only reads (nothing here updates the ELF). */

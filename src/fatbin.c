@@ -276,7 +276,7 @@ int gm_fatbin_entry_decompress(const void *range, size_t range_len, const gm_fat
 /* ---- entries ---- */
 
 static int target_from(gm_fatbin_entry *e, const char *origin, uint64_t off, gm_error *err) {
-    if (e->sm < 10 || e->sm > 2559)
+    if (e->sm < 10 || e->sm > GM_SM_MAX)
         return ferr(err, origin, off, "entry has an implausible SM number");
     bool a = e->flags & GM_FATBIN_F_ARCH, f = e->flags & GM_FATBIN_F_FAMILY;
     if (a && f)

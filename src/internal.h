@@ -10,6 +10,9 @@
 
 /* Upper bound on documents gpumatch reads whole (JSON, XML, text). */
 #define GM_MAX_DOC_BYTES (64u * 1024u * 1024u)
+/* Largest SM number a scanner may report: what gm_target_parse accepts
+ * (sm_XY or sm_XYZ), so every target inspect writes can be checked. */
+#define GM_SM_MAX 999
 
 char *gm_strdup(const char *s);           /* NULL-safe; NULL on NULL */
 char *gm_strndup(const char *s, size_t n);

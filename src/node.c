@@ -6,6 +6,10 @@
 #include "gpumatch/tables.h"
 #include "internal.h"
 
+/* Identical machines one inventory entry may stand for (docs/limits.md): plan
+ * keeps a few bytes per machine, so the claim must not size memory. */
+#define GM_NODE_MAX_COUNT (1L << 20)
+
 void gm_device_init(gm_device *d) {
     memset(d, 0, sizeof *d);
     d->memory_mib = -1;
@@ -189,7 +193,7 @@ static int parse_node(const json_t *o, const char *path, gm_node *n, const gm_jc
             return gm_json_err(err, c, path, "field \"price\" must be a non-negative number");
         n->price = json_number_value(price);
     }
-    if (gm_json_long(o, "count", path, false, 0, 1L << 30, &n->count, &n->has_count, c, err) < 0)
+    if (gm_json_long(o, "count", path, false, 0, GM_NODE_MAX_COUNT, &n->count, &n->has_count, c, err) < 0)
         return GM_EINVAL;
     json_t *devs = json_object_get(o, "devices");
     if (!devs || json_is_null(devs))

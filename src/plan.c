@@ -18,6 +18,10 @@
 #include "gpumatch/plan.h"
 #include "internal.h"
 
+/* Fixed machines (entries times count) one plan holds, a few bytes each
+ * (docs/limits.md). */
+#define GM_PLAN_MAX_MACHINES ((size_t)1 << 23)
+
 typedef struct {
     int32_t cc;    /* index into inv->ccs; -1: a unit that can never be used */
     int32_t mem;   /* MiB, -1 unknown */
@@ -349,6 +353,7 @@ typedef struct {
     nkind *types;
     size_t ntypes;
     size_t *open; /* fixed kinds with a free unit, in kind order */
+    size_t nmachines; /* fixed machines (entries times count) so far */
     size_t nopen;
     /* reasons: memo of gm_match text per (request shape, kind) */
     strmap shapes;
@@ -430,6 +435,14 @@ static int planner_build(planner *p, gm_error *err) {
             p->fixed[p->nfixed++].rep = i;
         }
         nkind *c = &p->fixed[k];
+        if ((size_t)n->count > GM_PLAN_MAX_MACHINES - p->nmachines) {
+            strmap_free(&classes);
+            return gm_error_set(err, GM_EINVAL,
+                                "inventory entry %zu (%s): more than %zu fixed machines in all "
+                                "(the limit of plan)",
+                                i, n->hostname ? n->hostname : "?", (size_t)GM_PLAN_MAX_MACHINES);
+        }
+        p->nmachines += (size_t)n->count;
         for (long cp = 0; cp < n->count; cp++) { /* count 0: none available */
             if (gm_grow((void **)&c->members, &c->capmembers, 2 * c->nmembers + 2, sizeof(size_t)))
                 goto oom;

@@ -52,7 +52,7 @@ int gm_cli_plan(int argc, char **argv) {
     if (gm_node_list_load(nodes_path, &nodes, &err) < 0 ||
         gm_requirement_list_load(queue_path, &queue, &err) < 0) {
         gm_cli_error("plan", &err);
-        rc = gm_cli_exit_for(err.code);
+        rc = GM_EXIT_INPUT; /* both are files the user named, even when missing */
         goto out;
     }
     if (gm_plan_run(&nodes, &queue, NULL, &plan, &err) < 0) {

@@ -75,7 +75,7 @@ static int visit_one(walker *w, int dfd, const char *name, size_t plen, dev_t de
                      gm_error *err) {
     size_t nl = strlen(name);
     if (plen + 1 + nl >= sizeof w->path)
-        return gm_error_set(err, GM_EUNSUPPORTED, "%s: path too long: %s/%s", w->root, w->path,
+        return gm_error_set(err, GM_EINVAL, "%s: path too long: %s/%s", w->root, w->path,
                             name);
     w->path[plen] = '/';
     memcpy(w->path + plen + 1, name, nl + 1);
@@ -88,7 +88,7 @@ static int visit_one(walker *w, int dfd, const char *name, size_t plen, dev_t de
     }
     if (S_ISDIR(st.st_mode)) {
         if (depth + 1 >= MAX_DEPTH)
-            return gm_error_set(err, GM_EUNSUPPORTED, "%s%s: directories nested too deep",
+            return gm_error_set(err, GM_EINVAL, "%s%s: directories nested too deep",
                                 w->root, w->path);
         int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {

@@ -62,7 +62,7 @@ int gm_src_read_doc(gm_img_src *s, const char *name, size_t max, char **out, siz
         return rc;
     if (b.size > max) {
         gm_blob_close(&b);
-        return gm_error_set(err, GM_EUNSUPPORTED, "%s: %s: %llu bytes, more than %zu", s->origin,
+        return gm_error_set(err, GM_EINVAL, "%s: %s: %llu bytes, more than %zu", s->origin,
                             name, (unsigned long long)b.size, max);
     }
     char *buf = malloc((size_t)b.size + 1);
@@ -105,7 +105,7 @@ int gm_image_file_slurp(gm_image_file *f, size_t max, unsigned char **out, size_
     if (max >= SIZE_MAX / 2)
         max = SIZE_MAX / 2; /* keeps size + 1 and doubling from overflowing */
     if (f->size > max)
-        return gm_error_set(err, GM_EUNSUPPORTED, "%s: %llu bytes, more than the limit of %zu",
+        return gm_error_set(err, GM_EINVAL, "%s: %llu bytes, more than the limit of %zu",
                             f->path, (unsigned long long)f->size, max);
     size_t cap = (size_t)f->size + 1, n = 0;
     unsigned char *buf = malloc(cap);
@@ -120,7 +120,7 @@ int gm_image_file_slurp(gm_image_file *f, size_t max, unsigned char **out, size_
                 if (rc < 0 || got) {
                     free(buf);
                     return rc < 0 ? rc
-                                  : gm_error_set(err, GM_EUNSUPPORTED,
+                                  : gm_error_set(err, GM_EINVAL,
                                                  "%s: more than the limit of %zu bytes", f->path,
                                                  max);
                 }

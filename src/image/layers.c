@@ -18,51 +18,76 @@
 
 #define PATH_BUF 4096
 #define MAX_LINK_PASSES 8
+/* Layers one image may have (docs/limits.md); Docker's overlay2 stops at 128. */
+#define GM_IMG_MAX_LAYERS 256
 
-/* ---- path set: open addressing, layer numbers 1..n (0 = not set) ---- */
+/* ---- path set: a tree of path components, layer numbers 1..n (0 = not set).
+ * Each node stores one component and its parent, so a path of d components
+ * costs d small nodes shared with every path below them, not d copies of its
+ * prefixes (a few KB of deep names cannot claim gigabytes). */
+#define NONE UINT32_MAX
+/* Distinct paths (files and their parent directories) over all layers
+ * (docs/limits.md); a CUDA devel image has about 100 000. */
+#define GM_IMG_MAX_PATHS (1u << 22)
+
 typedef struct {
-    char *path;
-    uint32_t h;
+    char *name; /* component; "" for the root */
+    uint32_t parent, h;
     uint32_t l_exists, l_wh, l_opq, l_nondir;
 } prec;
 
 typedef struct {
-    prec *t;
-    size_t cap, n;
+    prec *v;
+    size_t n, capv;
+    uint32_t *t; /* open addressing over v indexes; NONE = empty */
+    size_t cap;
+    bool full;   /* GM_IMG_MAX_PATHS reached */
 } pset;
 
-static uint32_t hash(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
+static uint32_t hash(uint32_t parent, const char *s, size_t n) {
+    uint32_t h = 2166136261u ^ parent * 0x9e3779b1u;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
-static prec *pset_get(pset *s, const char *p, size_t n) {
-    if (!s->cap)
-        return NULL;
-    uint32_t h = hash(p, n);
+static int pset_init(pset *s) {
+    memset(s, 0, sizeof *s);
+    s->cap = 1024;
+    s->t = malloc(s->cap * sizeof *s->t);
+    s->v = malloc(16 * sizeof *s->v);
+    if (!s->t || !s->v)
+        return GM_ENOMEM;
+    s->capv = 16;
+    memset(s->t, 0xff, s->cap * sizeof *s->t);
+    s->v[0] = (prec){.name = gm_strdup(""), .parent = NONE};
+    s->n = 1;
+    return s->v[0].name ? 0 : GM_ENOMEM;
+}
+
+static uint32_t child(const pset *s, uint32_t parent, const char *c, size_t n) {
+    uint32_t h = hash(parent, c, n);
     for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-        prec *r = &s->t[i];
-        if (!r->path)
-            return NULL;
-        if (r->h == h && !strncmp(r->path, p, n) && r->path[n] == '\0')
-            return r;
+        uint32_t id = s->t[i];
+        if (id == NONE)
+            return NONE;
+        const prec *r = &s->v[id];
+        if (r->h == h && r->parent == parent && !strncmp(r->name, c, n) && r->name[n] == '\0')
+            return id;
     }
 }
 
 static int pset_grow(pset *s) {
-    size_t nc = s->cap ? s->cap * 2 : 1024;
-    prec *nt = calloc(nc, sizeof *nt);
+    size_t nc = s->cap * 2;
+    uint32_t *nt = malloc(nc * sizeof *nt);
     if (!nt)
         return GM_ENOMEM;
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->t[i].path)
-            continue;
-        size_t j = s->t[i].h & (nc - 1);
-        while (nt[j].path)
+    memset(nt, 0xff, nc * sizeof *nt);
+    for (size_t k = 1; k < s->n; k++) {
+        size_t j = s->v[k].h & (nc - 1);
+        while (nt[j] != NONE)
             j = (j + 1) & (nc - 1);
-        nt[j] = s->t[i];
+        nt[j] = (uint32_t)k;
     }
     free(s->t);
     s->t = nt;
@@ -70,61 +95,94 @@ static int pset_grow(pset *s) {
     return 0;
 }
 
-/* Finds or adds; NULL on OOM. */
-static prec *pset_put(pset *s, const char *p, size_t n) {
-    prec *r = pset_get(s, p, n);
-    if (r)
-        return r;
+/* Finds or adds a child; NONE on OOM or at the limit (s->full). */
+static uint32_t add_child(pset *s, uint32_t parent, const char *c, size_t n) {
+    uint32_t id = child(s, parent, c, n);
+    if (id != NONE)
+        return id;
+    if (s->n >= GM_IMG_MAX_PATHS) {
+        s->full = true;
+        return NONE;
+    }
     if ((s->n + 1) * 2 > s->cap && pset_grow(s) < 0)
-        return NULL;
-    uint32_t h = hash(p, n);
+        return NONE;
+    if (gm_grow((void **)&s->v, &s->capv, s->n + 1, sizeof *s->v) < 0)
+        return NONE;
+    uint32_t h = hash(parent, c, n);
+    prec *r = &s->v[s->n];
+    *r = (prec){.name = gm_strndup(c, n), .parent = parent, .h = h};
+    if (!r->name)
+        return NONE;
     size_t i = h & (s->cap - 1);
-    while (s->t[i].path)
+    while (s->t[i] != NONE)
         i = (i + 1) & (s->cap - 1);
-    r = &s->t[i];
-    if (!(r->path = gm_strndup(p, n)))
-        return NULL;
-    r->h = h;
-    s->n++;
-    return r;
+    s->t[i] = (uint32_t)s->n;
+    return (uint32_t)s->n++;
 }
 
 static void pset_free(pset *s) {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->t[i].path);
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i].name);
+    free(s->v);
     free(s->t);
     memset(s, 0, sizeof *s);
 }
 
-/* Hidden by a decision of a layer above l? */
+/* The node of a cleaned path ("" is the root), or NULL when never recorded. */
+static prec *find(pset *s, const char *path) {
+    uint32_t id = 0;
+    for (const char *c = path; *c && id != NONE;) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        id = child(s, id, c, n);
+        c += n + (e != NULL);
+    }
+    return id == NONE ? NULL : &s->v[id];
+}
+
+/* Hidden by a decision of a layer above l? The path itself only by an entry;
+ * by its ancestors also by a whiteout, an opaque marker or a non-directory. */
 static bool hidden(pset *s, const char *path, uint32_t l) {
-    prec *r = pset_get(s, path, strlen(path));
-    if (r && r->l_exists > l)
-        return true;
-    r = pset_get(s, "", 0); /* opaque root */
-    if (r && r->l_opq > l)
-        return true;
-    for (const char *c = path; (c = strchr(c, '/')); c++) {
-        r = pset_get(s, path, (size_t)(c - path));
-        if (r && (r->l_wh > l || r->l_opq > l || r->l_nondir > l))
+    if (s->v[0].l_opq > l)
+        return true; /* opaque root */
+    uint32_t id = 0;
+    for (const char *c = path; *c;) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if ((id = child(s, id, c, n)) == NONE)
+            return false; /* nothing decided at or below here */
+        const prec *r = &s->v[id];
+        if (!e)
+            return r->l_exists > l;
+        if (r->l_wh > l || r->l_opq > l || r->l_nondir > l)
             return true;
+        c = e + 1;
     }
     return false;
 }
 
-/* Records path (and its implied parent directories) as decided by layer l. */
+/* Records path (and its implied parent directories) as decided by layer l.
+ * NULL on OOM or at the limit (s->full). */
 static prec *record(pset *s, const char *path, uint32_t l) {
-    for (const char *c = path; (c = strchr(c, '/')); c++) {
-        prec *a = pset_put(s, path, (size_t)(c - path));
-        if (!a)
+    uint32_t id = 0;
+    for (const char *c = path; *c;) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if ((id = add_child(s, id, c, n)) == NONE)
             return NULL;
-        if (!a->l_exists)
-            a->l_exists = l;
+        if (!s->v[id].l_exists)
+            s->v[id].l_exists = l;
+        c += n + (e != NULL);
     }
-    prec *r = pset_put(s, path, strlen(path));
-    if (r && !r->l_exists)
-        r->l_exists = l;
-    return r;
+    return &s->v[id];
+}
+
+static int pset_err(gm_img_src *src, pset *s, gm_error *err) {
+    if (s->full)
+        return gm_error_set(err, GM_EINVAL,
+                            "%s: more than %u distinct paths in the image's layers (the limit)",
+                            src->origin, GM_IMG_MAX_PATHS);
+    return gm_error_set(err, GM_ENOMEM, "out of memory");
 }
 
 /* ---- a layer streamed from its byte range ---- */
@@ -288,6 +346,7 @@ static int visit_entry(layer *L, struct archive_entry *e, const char *clean, gm_
 typedef struct {
     char *path;   /* cleaned link name */
     char *target; /* cleaned target, resolved through other links of the layer */
+    size_t order; /* position in the archive */
     bool done;
 } hlink;
 
@@ -351,7 +410,7 @@ static int layer_pass(layer *L, uint32_t l, pset *set, hlinks *links, gm_image_v
             prec *r;
             if (!strcmp(base, ".wh..wh..opq")) {
                 if (dlen == 0)
-                    r = pset_put(set, "", 0);
+                    r = &set->v[0];
                 else {
                     clean[dlen] = '\0';
                     r = record(set, clean, l);
@@ -367,10 +426,10 @@ static int layer_pass(layer *L, uint32_t l, pset *set, hlinks *links, gm_image_v
                     r->l_wh = l;
             }
             if (!r)
-                return gm_error_set(err, GM_ENOMEM, "out of memory");
+                return pset_err(L->src, set, err);
             continue;
         }
-        prec *r = pset_get(set, clean, strlen(clean));
+        prec *r = find(set, clean);
         if (r && r->l_exists == l)
             continue; /* a duplicate inside one layer: the first one counts */
         if (hidden(set, clean, l))
@@ -378,7 +437,7 @@ static int layer_pass(layer *L, uint32_t l, pset *set, hlinks *links, gm_image_v
         mode_t type = archive_entry_filetype(e);
         const char *hl = archive_entry_hardlink(e);
         if (!(r = record(set, clean, l)))
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
+            return pset_err(L->src, set, err);
         if (type != AE_IFDIR || hl)
             r->l_nondir = l;
         if (hl) {
@@ -406,15 +465,53 @@ static int layer_pass(layer *L, uint32_t l, pset *set, hlinks *links, gm_image_v
     return rc;
 }
 
-/* A link to a link: tar writers point at the first name, but be tolerant. */
-static void resolve_chains(hlinks *links) {
+/* Hard links are sorted (by path to resolve chains, then by target for the
+ * passes) so 100 000 links cost n log n, not n squared. */
+static const hlinks *g_sort_links; /* qsort has no context argument in C11 */
+
+static int cmp_path(const void *a, const void *b) {
+    return strcmp(g_sort_links->v[*(const size_t *)a].path,
+                  g_sort_links->v[*(const size_t *)b].path);
+}
+
+static int cmp_target(const void *a, const void *b) {
+    const hlink *x = a, *y = b;
+    int c = strcmp(x->target, y->target);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Index of the link whose path is name, or -1. */
+static long find_path(const hlinks *links, const size_t *by_path, const char *name) {
+    size_t lo = 0, hi = links->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(links->v[by_path[mid]].path, name);
+        if (c == 0)
+            return (long)by_path[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* A link to a link: tar writers point at the first name, but be tolerant.
+ * Then orders the links by target (archive order within a target). */
+static int resolve_chains(hlinks *links) {
+    size_t *by_path = gm_xcalloc(links->n, sizeof *by_path);
+    if (!by_path)
+        return GM_ENOMEM;
+    for (size_t i = 0; i < links->n; i++) {
+        by_path[i] = i;
+        links->v[i].order = i;
+    }
+    g_sort_links = links;
+    qsort(by_path, links->n, sizeof *by_path, cmp_path);
     for (size_t i = 0; i < links->n; i++) {
         for (int depth = 0; depth < 8; depth++) {
-            size_t j;
-            for (j = 0; j < links->n; j++)
-                if (j != i && !strcmp(links->v[j].path, links->v[i].target))
-                    break;
-            if (j == links->n)
+            long j = find_path(links, by_path, links->v[i].target);
+            if (j < 0 || (size_t)j == i)
                 break;
             char *t = gm_strdup(links->v[j].target);
             if (!t)
@@ -423,6 +520,9 @@ static void resolve_chains(hlinks *links) {
             links->v[i].target = t;
         }
     }
+    free(by_path);
+    qsort(links->v, links->n, sizeof *links->v, cmp_target);
+    return 0;
 }
 
 /* Extra pass: each target's data is streamed once per pass, so a pass visits
@@ -441,9 +541,18 @@ static int link_pass(layer *L, hlinks *links, gm_image_visit visit, void *ctx, s
             return c;
         if (c == 1)
             continue;
-        for (size_t i = 0; i < links->n; i++) {
+        size_t lo = 0, hi = links->n; /* first link with this target */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(links->v[mid].target, clean) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        /* links of a target are visited in order: the done ones come first */
+        for (size_t i = lo; i < links->n && !strcmp(links->v[i].target, clean); i++) {
             hlink *h = &links->v[i];
-            if (h->done || strcmp(h->target, clean))
+            if (h->done)
                 continue;
             h->done = true;
             *progress = true;
@@ -476,12 +585,24 @@ bool gm_img_is_compressed_tar(int fd, uint64_t size) {
 
 int gm_img_walk_layers(gm_img_src *src, const gm_strlist *layers, gm_image_visit visit, void *ctx,
                        size_t *n_files, size_t *n_skipped, gm_error *err) {
-    pset set = {0};
+    pset set;
     int rc = 0;
-    if (layers->n > UINT32_MAX - 1)
-        return gm_error_set(err, GM_EUNSUPPORTED, "%s: too many layers", src->origin);
+    if (layers->n > GM_IMG_MAX_LAYERS)
+        return gm_error_set(err, GM_EINVAL, "%s: %zu layers, more than the limit of %d",
+                            src->origin, layers->n, GM_IMG_MAX_LAYERS);
+    if (pset_init(&set) < 0) {
+        pset_free(&set);
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
     for (size_t i = layers->n; i-- > 0 && rc == 0;) {
         uint32_t l = (uint32_t)(i + 1);
+        /* A blob listed again higher up decides every path this copy holds
+         * (same entries, same whiteouts): the lower copy adds nothing. */
+        bool again = false;
+        for (size_t k = i + 1; k < layers->n && !again; k++)
+            again = !strcmp(layers->items[k], layers->items[i]);
+        if (again)
+            continue;
         layer L = {.src = src, .blob = layers->items[i], .index = i + 1};
         hlinks links = {0};
         if ((rc = layer_open(&L, err)) < 0)
@@ -489,7 +610,8 @@ int gm_img_walk_layers(gm_img_src *src, const gm_strlist *layers, gm_image_visit
         rc = layer_pass(&L, l, &set, &links, visit, ctx, n_files, err);
         layer_close(&L);
         if (rc == 0 && links.n) {
-            resolve_chains(&links);
+            if (resolve_chains(&links) < 0)
+                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
             bool progress = true;
             for (int pass = 0; pass < MAX_LINK_PASSES && progress && rc == 0; pass++) {
                 size_t left = 0;

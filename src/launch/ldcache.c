@@ -32,6 +32,12 @@
 #define ENDIAN_BIG 3
 /* ld.so.cache files are tens of KiB; anything near this is not one. */
 #define MAX_CACHE_BYTES (64u * 1024u * 1024u)
+/* A key or path longer than PATH_MAX cannot be opened by the loader. */
+#define MAX_CACHE_STRING 4096u
+/* Entries may share strings (ldconfig merges a key into its path's tail), but
+ * copies are bounded: at most this many times the string table, plus 1 MiB
+ * (docs/limits.md), so a small file cannot claim gigabytes. */
+#define MAX_CACHE_COPY_FACTOR 4u
 
 static uint32_t rd32(const unsigned char *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -47,7 +53,12 @@ static int get_string(const unsigned char *d, size_t lo, size_t hi, uint64_t off
                             "%s: offset %zu: %s string at offset %llu is outside the string "
                             "table [%zu, %zu)",
                             origin, entry_off, what, (unsigned long long)off, lo, hi);
-    const unsigned char *nul = memchr(d + off, 0, hi - (size_t)off);
+    size_t span = hi - (size_t)off;
+    const unsigned char *nul = memchr(d + off, 0, span < MAX_CACHE_STRING ? span : MAX_CACHE_STRING);
+    if (!nul && span >= MAX_CACHE_STRING)
+        return gm_error_set(err, GM_EFORMAT,
+                            "%s: offset %zu: %s string at offset %llu is longer than %u bytes",
+                            origin, entry_off, what, (unsigned long long)off, MAX_CACHE_STRING);
     if (!nul)
         return gm_error_set(err, GM_EFORMAT,
                             "%s: offset %zu: %s string at offset %llu is not terminated before "
@@ -76,6 +87,7 @@ static int read_entries(const unsigned char *d, size_t table, uint32_t n, size_t
     out->entries = gm_xcalloc(n ? n : 1, sizeof *out->entries);
     if (!out->entries)
         return gm_error_set(err, GM_ENOMEM, "%s: out of memory for %u entries", origin, n);
+    size_t copied = 0, budget = (size_t)MAX_CACHE_COPY_FACTOR * (shi - slo) + (1u << 20);
     for (uint32_t i = 0; i < n; i++) {
         size_t eo = table + (size_t)i * entry_size;
         gm_ldcache_entry *e = &out->entries[i];
@@ -89,6 +101,12 @@ static int read_entries(const unsigned char *d, size_t table, uint32_t n, size_t
                             &e->path, err);
         if (rc)
             return rc;
+        copied += strlen(e->name) + strlen(e->path) + 2;
+        if (copied > budget)
+            return gm_error_set(err, GM_EFORMAT,
+                                "%s: offset %zu: entries share strings more than %u times the "
+                                "string table (%zu bytes): not an ld.so.cache ldconfig writes",
+                                origin, eo, MAX_CACHE_COPY_FACTOR, shi - slo);
     }
     return 0;
 }

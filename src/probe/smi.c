@@ -173,6 +173,18 @@ int gm_probe_parse_smi_xml(const char *xml, size_t len, const char *origin, gm_n
         xmlFreeParserCtxt(ctx);
         return rc;
     }
+    /* xmlNodeGetContent expands entity references whatever the parse options
+     * (20 000 references to a 100 KB entity: gigabytes); nvidia-smi's output
+     * only names its external DTD, so any declared entity is refused. */
+    xmlDtdPtr dtd = doc->intSubset;
+    if (dtd && (dtd->entities || dtd->pentities)) {
+        xmlFreeDoc(doc);
+        xmlFreeParserCtxt(ctx);
+        return gm_error_set(err, GM_EINVAL,
+                            "%s: the document declares XML entities in its DTD; nvidia-smi "
+                            "output never does (refused: entity expansion)",
+                            origin);
+    }
     const xmlNode *root = xmlDocGetRootElement(doc);
     if (!root || strcmp((const char *)root->name, "nvidia_smi_log")) {
         rc = gm_error_set(err, GM_EINVAL, "%s: root element is <%s>, expected <nvidia_smi_log>",
@@ -277,6 +289,10 @@ int gm_probe_smi(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     if (o->smi_file) {
         origin = o->smi_file;
         rc = gm_read_file(o->smi_file, GM_MAX_DOC_BYTES, &text, &len, err);
+        if (rc == GM_ENOTFOUND) { /* a file the user named: bad input (exit 2), not "no driver" */
+            rc = GM_EIO;
+            if (err) err->code = rc;
+        }
     } else {
         const char *cmd = o->smi_cmd ? o->smi_cmd : getenv("GPUMATCH_NVIDIA_SMI");
         if (!cmd || !*cmd) cmd = "nvidia-smi";

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Builds one hostile input: gen.py CASE DIR prints the path to give gpumatch.
+"""Builds hostile inputs: gen.py DIR CASE... builds each in DIR/CASE and prints
+"CASE<TAB>PATH", the path to give gpumatch (one process: Python starts slowly).
 
 Every input is small on disk (a few KB to a few MB) and is built here from
 the formats' own definitions (tar via Python's tarfile, OCI layout per the
@@ -22,6 +23,35 @@ def tar_bytes(members, fmt=tarfile.PAX_FORMAT):
         for ti, data in members:
             t.addfile(ti, io.BytesIO(data) if data is not None else None)
     return b.getvalue()
+
+
+def raw_member(name, data=b"", typ=b"0", link=""):
+    """A GNU tar member written directly (tarfile is too slow for 100 000),
+    with a ././@LongLink record for names over 99 bytes (GNU tar's format)."""
+    out = b""
+    nb = name.encode()
+    if len(nb) > 99:
+        out += raw_member("././@LongLink", nb + b"\0", b"L")
+        nb = nb[:99]
+    h = bytearray(512)
+    h[0:len(nb)] = nb
+    h[100:108] = b"0000644\0"
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = b"%011o\0" % len(data)
+    h[136:148] = b"00000000000\0"
+    h[156:157] = typ
+    lb = link.encode()
+    h[157:157 + len(lb)] = lb
+    h[257:265] = b"ustar  \0"
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    pad = (512 - len(data) % 512) % 512
+    return out + bytes(h) + data + bytes(pad)
+
+
+def raw_tar(members):
+    return b"".join(members) + bytes(1024)
 
 
 def reg(name, data=b"", mode=0o644):
@@ -108,7 +138,12 @@ def elf64(shoff=None, shnum=None, shstrndx=None, truncate=None):
 
 
 def main():
-    case, d = sys.argv[1], sys.argv[2]
+    top = sys.argv[1]
+    for case in sys.argv[2:]:
+        print(f"{case}\t{build(case, os.path.join(top, case))}")
+
+
+def build(case, d):
     os.makedirs(d, exist_ok=True)
     secret = write(f"{d}/secret", b"root:x:0:0:SECRET-TOKEN:/root:/bin/bash\n")
     layer = tar_bytes([reg("usr/lib/libx.so", b"not an elf")])
@@ -141,23 +176,26 @@ def main():
                 "bogus-shnum": elf64(shnum=60000),
                 "bogus-shstrndx": elf64(shstrndx=77)}[kind]
         out = write(f"{d}/lib{kind}.so", data)
+    elif case == "ptx-sm1000":
+        out = write(f"{d}/k.ptx", b".version 8.0\n.target sm_1000\n.address_size 64\n")
     elif case == "deep-paths-tgz":
         # 2000 entries, each a distinct path of 2000 one-letter components.
-        mem = []
-        for i in range(2000):
-            mem.append(reg("/".join(["d"] * 1990 + [f"{i:x}"]), b""))
-        out = write(f"{d}/deep.tar.gz", gzip.compress(tar_bytes(mem), 9))
+        deep = "/".join(["d"] * 1990)
+        mem = [raw_member(f"{deep}/{i:x}") for i in range(2000)]
+        out = write(f"{d}/deep.tar.gz", gzip.compress(raw_tar(mem), 6))
     elif case == "hardlinks":
         n = int(os.environ.get("GM_HOSTILE_N", "100000"))
-        mem = [reg("lib/libtarget.so", b"x")]
-        mem += [hardlink(f"lib/l{i}", "lib/libtarget.so") for i in range(n)]
-        out = write(f"{d}/links.tar", tar_bytes(mem, tarfile.GNU_FORMAT))
+        mem = [raw_member("lib/libtarget.so", b"x")]
+        mem += [raw_member(f"lib/l{i}", b"", b"1", "lib/libtarget.so") for i in range(n)]
+        out = write(f"{d}/links.tar", raw_tar(mem))
     elif case == "docker-same-layer":
         l = tar_bytes([reg("etc/x", b"x" * 1000)])
         out = docker_archive(f"{d}/img.tar", ["l.tar"] * 1000, [reg("l.tar", l)])
+    elif case == "queue":
+        out = write(f"{d}/queue.json", json.dumps([{"cuda_runtime": "12.0", "cubin": ["sm_80"]}]).encode())
     elif case == "inventory-count":
         out = write(f"{d}/nodes.json", json.dumps([{
-            "hostname": "n", "driver": "550.54.15", "count": 1073741824,
+            "hostname": "n", "driver_version": "550.54.15", "count": 1073741824,
             "devices": [{"name": "NVIDIA A100", "cc": "8.0"}]}]).encode())
     elif case == "smi-entities":
         ent = "A" * 100000
@@ -179,7 +217,7 @@ def main():
         out = write(f"{d}/ld.so.cache", hdr + ent * n + s)
     else:
         sys.exit(f"gen.py: unknown case {case}")
-    print(out)
+    return out
 
 
 if __name__ == "__main__":

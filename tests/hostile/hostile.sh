@@ -14,18 +14,23 @@ ldd "$GPUMATCH" 2>/dev/null | grep -q libasan && VMEM_KB=unlimited
 
 # hrun MAX_RSS_MB CMD...: runs CMD bounded; sets RC, OUT, ERR, RSS_MB.
 hrun() {
-    local max=$1
+    local max=$1 t0=$(date +%s%N)
     shift
     (ulimit -v "$VMEM_KB"; exec /usr/bin/time -q -f %M -o "$GM_TMP/rss" timeout -k 2 "$TIME_S" "$@") \
         >"$GM_TMP/out" 2>"$GM_TMP/err"
     RC=$?
+    [ -z "${GM_HOSTILE_TIMES:-}" ] || echo "run $CASE $2: $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
     OUT=$(cat "$GM_TMP/out")
     ERR=$(grep -v '^Command exited with non-zero status' "$GM_TMP/err")
     RSS_MB=$(( $(tail -1 "$GM_TMP/rss" 2>/dev/null || echo 0) / 1024 ))
     [ "$RC" -ne 124 ] && [ "$RC" -ne 137 ] || fail "$CASE: timed out after ${TIME_S}s"
     [ "$RSS_MB" -le "$max" ] || fail "$CASE: peak RSS ${RSS_MB} MB, limit ${max} MB"
 }
-gen() { CASE=$1; IN=$($GEN "$1" "$GM_TMP/$1"); }
+CASES="oci-config-symlink oci-layer-symlink oci-index-symlink oci-blobs-dir-symlink oci-config-fifo
+ elf-trunc-shtab elf-bogus-shoff elf-bogus-shnum elf-bogus-shstrndx ptx-sm1000 deep-paths-tgz
+ hardlinks docker-same-layer inventory-count queue smi-entities ldcache-shared-string"
+GM_HOSTILE_N=30000 $GEN "$GM_TMP/in" $CASES >"$GM_TMP/cases" || { echo "gen.py failed"; exit 1; }
+gen() { CASE=$1; IN=$(awk -F'\t' -v c="$1" '$1 == c {print $2}' "$GM_TMP/cases"); }
 no_leak() { grep -q SECRET-TOKEN <<<"$OUT$ERR" && fail "$CASE: output shows the host file's contents"; true; }
 
 # ---- files inside an image are confined to it (docs/image.md) ----
@@ -44,5 +49,58 @@ gen oci-config-fifo
 hrun 64 "$GPUMATCH" inspect "$IN"
 expect_rc 2 "$CASE"
 expect_err "not a regular file"
+
+# ---- malformed ELF: exit 2 naming the file and an offset (docs/inspect.md) ----
+for k in trunc-shtab bogus-shoff bogus-shnum bogus-shstrndx; do
+    gen elf-$k
+    for j in "" --json; do
+        hrun 64 "$GPUMATCH" inspect $j "$IN"
+        expect_rc 2 "$CASE $j"
+        expect_err "$IN: offset 0x"
+        expect_one_line_err
+    done
+done
+# sm_1000 cannot be written: check refuses it (gm_target_parse takes 2-3 digits)
+gen ptx-sm1000
+hrun 64 "$GPUMATCH" inspect --json "$IN"
+expect_rc 2 "$CASE"
+expect_err "sm_1000"
+
+# ---- bounded memory and time ----
+gen deep-paths-tgz
+hrun 128 "$GPUMATCH" inspect "$IN"
+expect_rc 0 "$CASE"
+# 30 000 hard links to one file: was quadratic (about 10 s here), now n log n
+gen hardlinks
+TIME_S=6 hrun 128 "$GPUMATCH" inspect "$IN"
+expect_rc 0 "$CASE"
+gen docker-same-layer # one layer listed 1000 times
+hrun 64 "$GPUMATCH" inspect "$IN"
+expect_rc 2 "$CASE"
+expect_err "$IN: 1000 layers, more than the limit of 256"
+gen queue; Q=$IN; gen inventory-count
+hrun 64 "$GPUMATCH" plan --nodes "$IN" --queue "$Q"
+expect_rc 2 "$CASE"
+expect_err "$IN: \$[0]: field \"count\""
+expect_one_line_err
+gen smi-entities
+hrun 64 "$GPUMATCH" probe --from-smi "$IN"
+expect_rc 2 "$CASE"
+expect_err "$IN: the document declares XML entities"
+gen ldcache-shared-string
+mkdir -p "$GM_TMP/ldroot/etc" && mv "$IN" "$GM_TMP/ldroot/etc/ld.so.cache" && IN=$GM_TMP/ldroot/etc/ld.so.cache
+hrun 128 "$GPUMATCH" driver-files --driver-version 550.54.15 --root "$GM_TMP/ldroot"
+expect_rc 2 "$CASE"
+expect_err "ld.so.cache: offset"
+expect_one_line_err
+
+# ---- messages ----
+CASE=missing-files
+hrun 64 "$GPUMATCH" plan --nodes /nonexistent --queue "$Q"
+expect_rc 2 "plan --nodes /nonexistent"
+expect_err "/nonexistent"
+hrun 64 "$GPUMATCH" probe --from-smi /nonexistent
+expect_rc 2 "probe --from-smi /nonexistent"
+expect_err "/nonexistent"
 
 finish

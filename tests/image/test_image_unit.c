@@ -192,10 +192,10 @@ static void test_walk_contract(void **state) {
     assert_string_equal(info.kind, "directory");
     assert_int_equal(info.n_files, 1);
     gm_image_info_free(&info);
-    /* slurp refuses more than max */
+    /* slurp refuses more than max: bad input (exit 2), issue 13 */
     put("c", "12345");
     v = (vctx){0, 0};
-    assert_int_equal(gm_image_walk(tmpdir, visit_stop, &v, &info, &err), GM_EUNSUPPORTED);
+    assert_int_equal(gm_image_walk(tmpdir, visit_stop, &v, &info, &err), GM_EINVAL);
     assert_non_null(strstr(err.msg, "/c: 5 bytes, more than the limit of 4"));
     gm_image_info_free(&info);
     /* a missing path */
