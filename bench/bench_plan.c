@@ -2,7 +2,9 @@
  * and drivers). Prints compiled (request, node) checks per second on one core,
  * the reference rate of gm_match on a subsample, their ratio, and the whole
  * plan time (with and without gm_match reasons for unschedulable requests).
- * Usage: bench_plan [NODES] [REQUESTS] */
+ * Usage: bench_plan [NODES] [REQUESTS]
+ *        bench_plan --emit NODES.json QUEUE.json [NODES] [REQUESTS]: write the
+ *        same documents, for timing the CLI (bench/bench_plan_cli.sh). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +109,24 @@ static char *gen_queue(int n) {
     return b.s;
 }
 
+static int emit(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        perror(path);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 4 && !strcmp(argv[1], "--emit")) {
+        int en = argc > 4 ? atoi(argv[4]) : 10000, eq = argc > 5 ? atoi(argv[5]) : 100000;
+        char *nt = gen_nodes(en), *qt = gen_queue(eq);
+        int bad = emit(argv[2], nt) || emit(argv[3], qt);
+        free(nt);
+        free(qt);
+        return bad;
+    }
     int nn = argc > 1 ? atoi(argv[1]) : 10000, nq = argc > 2 ? atoi(argv[2]) : 100000;
     gm_error err = {0};
     gm_node_list nodes = {0};

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 #include "gpumatch/common.h"
 #include "gpumatch/error.h"
@@ -28,6 +29,10 @@ int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error
 /* Writes via temp file + rename in the same directory, so readers never see
  * a partial file and a failed write leaves the old file in place. */
 int gm_write_file_atomic(const char *path, const char *data, size_t len, gm_error *err);
+/* The same for a stream: write to the FILE, then gm_atomic_commit (ok=false
+ * discards it). The replaced file's mode and owner are kept. */
+FILE *gm_atomic_open(const char *path, char **tmp, gm_error *err);
+int gm_atomic_commit(FILE *f, char *tmp, const char *path, bool ok, gm_error *err);
 
 /* ---- files inside an untrusted tree (util/fs.c) ---- */
 struct stat;
@@ -41,6 +46,18 @@ int gm_open_beneath(int dirfd, const char *path, int flags);
 int gm_open_regular_beneath(int dirfd, const char *path, struct stat *st);
 /* Wording for the errno of the two calls above ("a symbolic link ..."). */
 const char *gm_open_errstr(int e);
+
+/* ---- untrusted text going out (util/text.c) ---- */
+/* Writes s with control characters escaped (\n, \t, \r, \xHH): for human
+ * output of names read from images, documents and hosts. */
+void gm_fputs_safe(FILE *f, const char *s);
+char *gm_escape_ctl(const char *s); /* the same into a new string; NULL on OOM */
+/* Offset of the first byte that breaks UTF-8 (RFC 3629), or -1. */
+long gm_utf8_bad_offset(const char *s, size_t n);
+/* A JSON string of s, or NULL and GM_EINVAL "WHAT "s": not valid UTF-8 (byte
+ * 0xHH at offset N)": jansson cannot carry other bytes, and dropping the
+ * string (json_pack / json_string returning NULL) would change the output. */
+json_t *gm_json_text(const char *s, const char *what, gm_error *err);
 
 /* ---- strict JSON reading: every error names origin and JSON path ---- */
 typedef struct {

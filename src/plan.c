@@ -911,104 +911,190 @@ static char *unit_str(const gm_node *n, const gm_plan_unit *u) {
     return gm_asprintf("%d", n->devices[u->device].index);
 }
 
-char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
-                      gm_error *err) {
-    json_t *root = json_object(), *arr = json_array(), *sum = json_object();
-    bool oom = !root || !arr || !sum;
-    for (size_t i = 0; i < p->n && !oom; i++) {
+/* Requests of one shape share one reason list: the report prints it with the
+ * first such request (queue order) and names that request for the others, so
+ * 90 000 unschedulable requests over 10 000 nodes cost one list per shape,
+ * not one each. first[set] = queue index of that request, or SIZE_MAX. */
+static size_t *first_of_sets(const gm_plan *p) {
+    size_t *first = gm_xcalloc(p->n_reason_sets + 1, sizeof *first);
+    if (!first) return NULL;
+    for (size_t i = 0; i < p->n_reason_sets; i++) first[i] = SIZE_MAX;
+    for (size_t i = 0; i < p->n; i++) {
         const gm_plan_entry *e = &p->entries[i];
-        const gm_requirement *r = &q->items[i];
-        json_t *o = json_object();
-        char *id = req_id(q, i);
-        oom |= !o || !id;
-        if (oom) { json_decref(o); free(id); break; }
-        json_object_set_new(o, "id", json_string(id));
-        free(id);
-        json_object_set_new(o, "priority", json_integer(r->priority));
-        const gm_node *n = &inv->nodes[e->node];
-        if (e->kind == GM_PLACE_NODE) {
-            char *nm = node_name(inv, e);
-            json_object_set_new(o, "placement", json_string("node"));
-            json_object_set_new(o, "node", json_string(nm ? nm : "?"));
-            free(nm);
-            json_t *devs = json_array();
-            for (size_t u = 0; u < e->n_units; u++) {
-                const gm_device *d = &n->devices[e->units[u].device];
-                json_t *dj = json_object();
-                json_object_set_new(dj, "index", json_integer(d->index));
-                if (e->units[u].mig >= 0) {
-                    const gm_mig_instance *mi = &d->mig[e->units[u].mig];
-                    json_object_set_new(dj, "mig", json_integer(e->units[u].mig));
-                    if (mi->uuid) json_object_set_new(dj, "uuid", json_string(mi->uuid));
-                } else if (d->uuid) {
-                    json_object_set_new(dj, "uuid", json_string(d->uuid));
-                }
-                json_array_append_new(devs, dj);
-            }
-            json_object_set_new(o, "devices", devs);
-        } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
-            json_object_set_new(o, "placement", json_string("instance_type"));
-            json_object_set_new(o, "instance_type", json_string(n->instance_type));
-            if (n->price >= 0) json_object_set_new(o, "price", json_real(n->price));
-        } else {
-            json_object_set_new(o, "placement", json_string("unschedulable"));
-            json_t *rs = json_array();
-            for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
-                json_array_append_new(rs, json_string(e->reasons->items[k]));
-            json_object_set_new(o, "reasons", rs);
-        }
-        json_array_append_new(arr, o);
+        if (e->kind == GM_PLACE_UNSCHEDULABLE && e->reasons && e->reason_set < p->n_reason_sets &&
+            first[e->reason_set] == SIZE_MAX)
+            first[e->reason_set] = i;
     }
-    if (oom) {
-        json_decref(root); json_decref(arr); json_decref(sum);
-        gm_error_set(err, GM_ENOMEM, "out of memory");
-        return NULL;
-    }
-    json_object_set_new(root, "placements", arr);
-    json_object_set_new(sum, "requests", json_integer((json_int_t)p->n));
-    json_object_set_new(sum, "on_nodes", json_integer((json_int_t)p->n_on_nodes));
-    json_object_set_new(sum, "on_instance_types", json_integer((json_int_t)p->n_on_types));
-    json_object_set_new(sum, "unschedulable", json_integer((json_int_t)p->n_unschedulable));
-    json_object_set_new(root, "summary", sum);
-    char *s = gm_json_dump(root, err);
-    json_decref(root);
-    return s;
+    return first;
 }
 
-char *gm_plan_to_text(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
-                      gm_error *err) {
-    gm_buf b = {0};
+/* Writes a JSON value at nesting depth 2 in gm_json_dump's layout. */
+static int put_nested(FILE *f, json_t *o, gm_error *err) {
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!s) return gm_error_set(err, GM_EINVAL, "plan report: a string is not valid UTF-8");
+    fputs("    ", f);
+    for (const char *c = s; *c; c++) {
+        fputc(*c, f);
+        if (*c == '\n') fputs("    ", f);
+    }
+    free(s);
+    return 0;
+}
+
+static json_t *placement_json(const gm_node_list *inv, const gm_requirement_list *q,
+                              const gm_plan *p, const size_t *first, size_t i) {
+    const gm_plan_entry *e = &p->entries[i];
+    const gm_requirement *r = &q->items[i];
+    json_t *o = json_object();
+    char *id = req_id(q, i);
+    if (!o || !id) { json_decref(o); free(id); return NULL; }
+    json_object_set_new(o, "id", json_string(id));
+    free(id);
+    json_object_set_new(o, "priority", json_integer(r->priority));
+    const gm_node *n = &inv->nodes[e->node];
+    if (e->kind == GM_PLACE_NODE) {
+        char *nm = node_name(inv, e);
+        json_object_set_new(o, "placement", json_string("node"));
+        json_object_set_new(o, "node", json_string(nm ? nm : "?"));
+        free(nm);
+        json_t *devs = json_array();
+        for (size_t u = 0; u < e->n_units; u++) {
+            const gm_device *d = &n->devices[e->units[u].device];
+            json_t *dj = json_object();
+            json_object_set_new(dj, "index", json_integer(d->index));
+            if (e->units[u].mig >= 0) {
+                const gm_mig_instance *mi = &d->mig[e->units[u].mig];
+                json_object_set_new(dj, "mig", json_integer(e->units[u].mig));
+                if (mi->uuid) json_object_set_new(dj, "uuid", json_string(mi->uuid));
+            } else if (d->uuid) {
+                json_object_set_new(dj, "uuid", json_string(d->uuid));
+            }
+            json_array_append_new(devs, dj);
+        }
+        json_object_set_new(o, "devices", devs);
+    } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
+        json_object_set_new(o, "placement", json_string("instance_type"));
+        json_object_set_new(o, "instance_type", json_string(n->instance_type));
+        if (n->price >= 0) json_object_set_new(o, "price", json_real(n->price));
+    } else {
+        json_object_set_new(o, "placement", json_string("unschedulable"));
+        if (e->reasons) {
+            json_object_set_new(o, "reason_set", json_integer((json_int_t)e->reason_set));
+            size_t f0 = first[e->reason_set];
+            if (f0 != i && f0 != SIZE_MAX) {
+                char *fid = req_id(q, f0);
+                json_object_set_new(o, "same_reasons_as", json_string(fid ? fid : "?"));
+                free(fid);
+                return o;
+            }
+        }
+        json_t *rs = json_array();
+        for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
+            json_array_append_new(rs, json_string(e->reasons->items[k]));
+        json_object_set_new(o, "reasons", rs);
+    }
+    return o;
+}
+
+int gm_plan_write_json(FILE *f, const gm_node_list *inv, const gm_requirement_list *q,
+                       const gm_plan *p, gm_error *err) {
+    size_t *first = first_of_sets(p);
+    if (!first) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    int rc = 0;
+    fputs("{\n  \"placements\": [", f);
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        json_t *o = placement_json(inv, q, p, first, i);
+        if (!o) { rc = gm_error_set(err, GM_ENOMEM, "out of memory"); break; }
+        fputs(i ? ",\n" : "\n", f);
+        rc = put_nested(f, o, err);
+        json_decref(o);
+    }
+    free(first);
+    if (rc) return rc;
+    fprintf(f, "%s],\n  \"summary\": {\n    \"requests\": %zu,\n    \"on_nodes\": %zu,\n"
+               "    \"on_instance_types\": %zu,\n    \"unschedulable\": %zu\n  }\n}\n",
+            p->n ? "\n  " : "", p->n, p->n_on_nodes, p->n_on_types, p->n_unschedulable);
+    return ferror(f) ? gm_error_set(err, GM_EIO, "plan report: write failed") : 0;
+}
+
+int gm_plan_write_text(FILE *f, const gm_node_list *inv, const gm_requirement_list *q,
+                       const gm_plan *p, gm_error *err) {
+    size_t *first = first_of_sets(p);
+    if (!first) return gm_error_set(err, GM_ENOMEM, "out of memory");
     for (size_t i = 0; i < p->n; i++) {
         const gm_plan_entry *e = &p->entries[i];
         const gm_node *n = &inv->nodes[e->node];
         char *id = req_id(q, i);
-        gm_buf_printf(&b, "%s (priority %d): ", id ? id : "?", q->items[i].priority);
+        gm_fputs_safe(f, id ? id : "?");
+        fprintf(f, " (priority %d): ", q->items[i].priority);
         free(id);
         if (e->kind == GM_PLACE_NODE) {
             char *nm = node_name(inv, e);
-            gm_buf_printf(&b, "node %s, device%s ", nm ? nm : "?", e->n_units == 1 ? "" : "s");
+            fputs("node ", f);
+            gm_fputs_safe(f, nm ? nm : "?");
+            fprintf(f, ", device%s ", e->n_units == 1 ? "" : "s");
             free(nm);
             for (size_t u = 0; u < e->n_units; u++) {
                 char *us = unit_str(n, &e->units[u]);
                 const gm_device *d = &n->devices[e->units[u].device];
                 const char *uuid = e->units[u].mig >= 0 ? d->mig[e->units[u].mig].uuid : d->uuid;
-                gm_buf_printf(&b, "%s%s%s%s%s", u ? ", " : "", us ? us : "?", uuid ? " (" : "",
-                              uuid ? uuid : "", uuid ? ")" : "");
+                fprintf(f, "%s%s", u ? ", " : "", us ? us : "?");
+                if (uuid) {
+                    fputs(" (", f);
+                    gm_fputs_safe(f, uuid);
+                    fputs(")", f);
+                }
                 free(us);
             }
-            if (e->n_units == 0) gm_buf_printf(&b, "none");
-            gm_buf_printf(&b, "\n");
+            if (e->n_units == 0) fputs("none", f);
+            fputs("\n", f);
         } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
-            gm_buf_printf(&b, "instance type %s", n->instance_type);
-            if (n->price >= 0) gm_buf_printf(&b, " (price %g)", n->price);
-            gm_buf_printf(&b, "\n");
+            fputs("instance type ", f);
+            gm_fputs_safe(f, n->instance_type);
+            if (n->price >= 0) fprintf(f, " (price %g)", n->price);
+            fputs("\n", f);
+        } else if (e->reasons && first[e->reason_set] != i && first[e->reason_set] != SIZE_MAX) {
+            char *fid = req_id(q, first[e->reason_set]);
+            fputs("unschedulable, for the reasons given for ", f);
+            gm_fputs_safe(f, fid ? fid : "?");
+            fputs("\n", f);
+            free(fid);
         } else {
-            gm_buf_printf(&b, "unschedulable\n");
-            for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
-                gm_buf_printf(&b, "  - %s\n", e->reasons->items[k]);
+            fputs("unschedulable\n", f);
+            for (size_t k = 0; e->reasons && k < e->reasons->n; k++) {
+                fputs("  - ", f);
+                gm_fputs_safe(f, e->reasons->items[k]);
+                fputs("\n", f);
+            }
         }
     }
-    gm_buf_printf(&b, "%zu requests: %zu on nodes, %zu on instance types, %zu unschedulable\n", p->n,
-                  p->n_on_nodes, p->n_on_types, p->n_unschedulable);
-    return gm_buf_finish(&b, err);
+    free(first);
+    fprintf(f, "%zu requests: %zu on nodes, %zu on instance types, %zu unschedulable\n", p->n,
+            p->n_on_nodes, p->n_on_types, p->n_unschedulable);
+    return ferror(f) ? gm_error_set(err, GM_EIO, "plan report: write failed") : 0;
+}
+
+typedef int (*plan_writer)(FILE *, const gm_node_list *, const gm_requirement_list *,
+                           const gm_plan *, gm_error *);
+
+static char *to_string(plan_writer w, const gm_node_list *inv, const gm_requirement_list *q,
+                       const gm_plan *p, gm_error *err) {
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f) { gm_error_set(err, GM_ENOMEM, "out of memory"); return NULL; }
+    int rc = w(f, inv, q, p, err);
+    if (fclose(f) != 0 && !rc) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (rc) { free(out); return NULL; }
+    return out;
+}
+
+char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
+                      gm_error *err) {
+    return to_string(gm_plan_write_json, inv, q, p, err);
+}
+
+char *gm_plan_to_text(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
+                      gm_error *err) {
+    return to_string(gm_plan_write_text, inv, q, p, err);
 }

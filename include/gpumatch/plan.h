@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "gpumatch/common.h"
 #include "gpumatch/error.h"
 #include "gpumatch/node.h"
@@ -71,6 +72,15 @@ char *gm_plan_to_json(const gm_node_list *inventory, const gm_requirement_list *
                       const gm_plan *p, gm_error *err);
 char *gm_plan_to_text(const gm_node_list *inventory, const gm_requirement_list *queue,
                       const gm_plan *p, gm_error *err);
+/* The same reports written as they are made (memory does not grow with the
+ * queue). An unschedulable request whose reason list (shared per request
+ * shape) was already printed for an earlier request names that request
+ * instead: text "for the reasons given for ID", JSON "same_reasons_as": ID;
+ * JSON also gives "reason_set", the index of the list. */
+int gm_plan_write_text(FILE *f, const gm_node_list *inventory, const gm_requirement_list *queue,
+                       const gm_plan *p, gm_error *err);
+int gm_plan_write_json(FILE *f, const gm_node_list *inventory, const gm_requirement_list *queue,
+                       const gm_plan *p, gm_error *err);
 
 /* ---- compiled forms, exposed for tests and the benchmark ---- */
 typedef struct gm_plan_inventory gm_plan_inventory;

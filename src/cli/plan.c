@@ -3,8 +3,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli/cli.h"
 #include "gpumatch/plan.h"
+#include "internal.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -60,14 +62,25 @@ int gm_cli_plan(int argc, char **argv) {
         rc = gm_cli_exit_for(err.code);
         goto out;
     }
-    char *text = as_json ? gm_plan_to_json(&nodes, &queue, &plan, &err)
-                         : gm_plan_to_text(&nodes, &queue, &plan, &err);
-    if (!text) {
-        gm_cli_error("plan", &err);
-        goto out;
+    /* Streamed: a report of 100 000 requests is never held in memory. */
+    {
+        char *tmp = NULL;
+        bool to_stdout = !out_path || !strcmp(out_path, "-");
+        FILE *f = to_stdout ? stdout : gm_atomic_open(out_path, &tmp, &err);
+        int wrc = f ? (as_json ? gm_plan_write_json : gm_plan_write_text)(f, &nodes, &queue, &plan, &err)
+                    : -1;
+        if (to_stdout && wrc == 0 && fflush(stdout) != 0)
+            wrc = gm_error_set(&err, GM_EIO, "cannot write to standard output");
+        if (!to_stdout && f && gm_atomic_commit(f, tmp, out_path, wrc == 0, wrc ? NULL : &err) < 0 &&
+            wrc == 0)
+            wrc = -1;
+        if (wrc < 0) {
+            gm_cli_error("plan", &err);
+            rc = GM_EXIT_INPUT;
+            goto out;
+        }
+        rc = GM_EXIT_OK;
     }
-    rc = gm_cli_output("plan", out_path, text);
-    free(text);
     if (rc == GM_EXIT_OK && plan.n_unschedulable) rc = GM_EXIT_NO;
 out:
     gm_plan_free(&plan);

@@ -158,46 +158,71 @@ int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error
     return 0;
 }
 
-int gm_write_file_atomic(const char *path, const char *data, size_t len, gm_error *err) {
+/* The temporary file takes the mode and owner of the file it replaces (a
+ * 0600 node document stays 0600); a new file gets 0644 (readers of node
+ * documents expect it), not mkstemp's 0600. */
+FILE *gm_atomic_open(const char *path, char **tmp_out, gm_error *err) {
+    *tmp_out = NULL;
     char *tmp = gm_asprintf("%s.tmp.XXXXXX", path);
-    if (!tmp)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (!tmp) {
+        gm_error_set(err, GM_ENOMEM, "out of memory");
+        return NULL;
+    }
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
         free(tmp);
-        return gm_error_set(err, GM_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
+        gm_error_set(err, GM_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
+        return NULL;
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return gm_error_set(err, GM_EIO, "%s: write failed: %s", path, strerror(e));
-        }
-        off += (size_t)w;
+    struct stat old;
+    int bad;
+    if (stat(path, &old) == 0 && S_ISREG(old.st_mode)) {
+        bad = fchmod(fd, old.st_mode & 07777) < 0;
+        /* owner only when it differs: an unprivileged caller keeps its own */
+        if (!bad && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
+            fchown(fd, old.st_uid, old.st_gid) < 0)
+            (void)fchown(fd, (uid_t)-1, old.st_gid); /* the group at least, if allowed */
+    } else {
+        bad = fchmod(fd, 0644) < 0;
     }
-    /* Readers of node documents expect 0644, not mkstemp's 0600. */
-    int bad = fchmod(fd, 0644) < 0 || fsync(fd) < 0;
-    int e = errno;
-    if (close(fd) < 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (!bad && rename(tmp, path) < 0) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
+    FILE *f = bad ? NULL : fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
         unlink(tmp);
         free(tmp);
-        return gm_error_set(err, GM_EIO, "%s: %s", path, strerror(e));
+        gm_error_set(err, GM_EIO, "%s: %s", path, strerror(e));
+        return NULL;
     }
+    *tmp_out = tmp;
+    return f;
+}
+
+int gm_atomic_commit(FILE *f, char *tmp, const char *path, bool ok, gm_error *err) {
+    int e = 0;
+    if (ok && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0))
+        e = errno ? errno : EIO;
+    if (fclose(f) != 0 && ok && !e)
+        e = errno;
+    if (ok && !e && rename(tmp, path) < 0)
+        e = errno;
+    if (!ok || e)
+        unlink(tmp);
     free(tmp);
-    return 0;
+    if (e)
+        return gm_error_set(err, GM_EIO, "%s: %s", path, strerror(e));
+    return ok ? 0 : GM_EIO;
+}
+
+int gm_write_file_atomic(const char *path, const char *data, size_t len, gm_error *err) {
+    char *tmp;
+    FILE *f = gm_atomic_open(path, &tmp, err);
+    if (!f)
+        return err ? err->code : GM_EIO;
+    bool ok = fwrite(data, 1, len, f) == len;
+    if (!ok)
+        gm_error_set(err, GM_EIO, "%s: write failed: %s", path, strerror(errno));
+    int rc = gm_atomic_commit(f, tmp, path, ok, err);
+    return rc;
 }

@@ -1,0 +1,99 @@
+/* Untrusted text on its way out: to a terminal (control characters escaped,
+ * so a tar member name or a hostname cannot move the cursor or rewrite a
+ * line) and into JSON (jansson refuses invalid UTF-8; the caller must know,
+ * never silently drop the string). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+void gm_fputs_safe(FILE *f, const char *s) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c >= 0x20 && *c != 0x7f) {
+            fputc(*c, f);
+            continue;
+        }
+        switch (*c) {
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default: fprintf(f, "\\x%02x", *c); break;
+        }
+    }
+}
+
+char *gm_escape_ctl(const char *s) {
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    gm_fputs_safe(f, s ? s : "");
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Offset of the first byte that does not start a valid UTF-8 sequence
+ * (RFC 3629: no overlongs, no surrogates, at most U+10FFFF), or -1. */
+long gm_utf8_bad_offset(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t k;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            if (c == 0xe0) lo = 0xa0;
+            if (c == 0xed) hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            if (c == 0xf0) lo = 0x90;
+            if (c == 0xf4) hi = 0x8f;
+        } else {
+            return (long)i;
+        }
+        if (n - i <= k)
+            return (long)i;
+        if (p[i + 1] < lo || p[i + 1] > hi)
+            return (long)i;
+        for (size_t j = 2; j <= k; j++)
+            if (p[i + j] < 0x80 || p[i + j] > 0xbf)
+                return (long)i;
+        i += k + 1;
+    }
+    return -1;
+}
+
+json_t *gm_json_text(const char *s, const char *what, gm_error *err) {
+    if (!s) {
+        gm_error_set(err, GM_EINVAL, "%s: missing text", what);
+        return NULL;
+    }
+    size_t n = strlen(s);
+    long bad = gm_utf8_bad_offset(s, n);
+    if (bad >= 0) {
+        char *shown = gm_escape_ctl(s);
+        char q[64];
+        /* escape what is shown: the message goes to a terminal */
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%02x", (unsigned char)s[bad]);
+        gm_error_set(err, GM_EINVAL, "%s \"%s\": not valid UTF-8 (byte %s at offset %ld); "
+                     "JSON cannot carry it unchanged", what, gm_quote(shown ? shown : "?", q),
+                     hex, bad);
+        free(shown);
+        return NULL;
+    }
+    json_t *j = json_stringn(s, n);
+    if (!j)
+        gm_error_set(err, GM_ENOMEM, "out of memory");
+    return j;
+}
