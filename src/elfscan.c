@@ -404,6 +404,34 @@ fail:
     return rc;
 }
 
+typedef struct {
+    const void *data;
+    size_t len;
+    const char *name;
+    gm_fatbin_depth depth;
+    gm_elf_scan *out;
+    gm_error *err;
+} mapped_scan;
+
+static int mapped_scan_run(void *arg) {
+    mapped_scan *m = arg;
+    return gm_elfscan_memory(m->data, m->len, m->name, m->depth, m->out, m->err);
+}
+
+int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
+                      gm_elf_scan *out, gm_error *err) {
+    mapped_scan m = {data, len, name, depth, out, err};
+    bool faulted;
+    int rc = gm_sigbus_guard(mapped_scan_run, &m, &faulted);
+    if (faulted) {
+        gm_elf_scan_free(out);
+        return gm_error_set(err, GM_EIO,
+                            "%s: the file shrank while it was read (truncated by another process)",
+                            name ? name : "-");
+    }
+    return rc;
+}
+
 int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, gm_error *err) {
     memset(out, 0, sizeof *out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -428,7 +456,7 @@ int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, g
         madvise(map, len, MADV_SEQUENTIAL);
     else
         madvise(map, len, MADV_RANDOM); /* headers only: no readahead of payloads */
-    int rc = gm_elfscan_memory(map, len, path, depth, out, err);
+    int rc = gm_elfscan_mapped(map, len, path, depth, out, err);
     munmap(map, len);
     return rc;
 }

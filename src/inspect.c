@@ -152,7 +152,7 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
             return gm_error_set(err, GM_EIO, "%s: cannot map: %s", name, strerror(errno));
         if (map)
             madvise(map, (size_t)f->size, in->depth == GM_FATBIN_VERIFY ? MADV_SEQUENTIAL : MADV_RANDOM);
-        rc = gm_elfscan_memory(map ? map : "", (size_t)f->size, name, in->depth, &s, &fe);
+        rc = gm_elfscan_mapped(map ? map : "", (size_t)f->size, name, in->depth, &s, &fe);
         if (map)
             munmap(map, (size_t)f->size);
     } else {

@@ -47,6 +47,16 @@ int gm_open_regular_beneath(int dirfd, const char *path, struct stat *st);
 /* Wording for the errno of the two calls above ("a symbolic link ..."). */
 const char *gm_open_errstr(int e);
 
+/* Runs fn(arg); a SIGBUS on this thread meanwhile (a mapped file truncated
+ * under the scan) ends it with GM_EIO and *faulted = true instead of killing
+ * the process. What fn had allocated may leak then: callers free their own
+ * results; libelf handles opened inside are lost (a rare, bounded event). */
+int gm_sigbus_guard(int (*fn)(void *), void *arg, bool *faulted);
+/* gm_elfscan_memory over a mapped file, under the guard (elfscan.c). */
+#include "gpumatch/elfscan.h"
+int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
+                      gm_elf_scan *out, gm_error *err);
+
 /* ---- untrusted text going out (util/text.c) ---- */
 /* Writes s with control characters escaped (\n, \t, \r, \xHH): for human
  * output of names read from images, documents and hosts. */

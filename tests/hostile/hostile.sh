@@ -103,4 +103,24 @@ hrun 64 "$GPUMATCH" probe --from-smi /nonexistent
 expect_rc 2 "probe --from-smi /nonexistent"
 expect_err "/nonexistent"
 
+# ---- a file truncated while it is mapped: an error, not SIGBUS (exit 135) ----
+SO=${GM_TRUNCMAP:-$GM_BUILD/tests/hostile/gm_truncmap.so}
+CUDART=$(ls /usr/local/cuda/lib64/libcudart.so.1[0-9]* 2>/dev/null | head -1)
+if [ -f "$SO" ] && [ -n "$CUDART" ]; then
+    CASE=truncated-while-mapped
+    mkdir -p "$GM_TMP/tree/lib"
+    for where in file tree; do
+        cp "$CUDART" "$GM_TMP/tree/lib/libvictim.so"
+        target=$GM_TMP/tree/lib/libvictim.so
+        [ $where = tree ] && target=$GM_TMP/tree
+        ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0 \
+            GM_TRUNCATE_SUFFIX=/libvictim.so LD_PRELOAD=$SO hrun 64 "$GPUMATCH" inspect "$target"
+        grep -q "truncmap: truncated" <<<"$ERR" || fail "$CASE ($where): the shim did not truncate"
+        expect_rc 2 "$CASE ($where)"
+        expect_err "libvictim.so: the file shrank while it was read"
+    done
+else
+    echo "note: truncated-while-mapped not run (no shim $SO or no libcudart in /usr/local/cuda)"
+fi
+
 finish
