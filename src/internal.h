@@ -68,6 +68,8 @@ long gm_utf8_bad_offset(const char *s, size_t n);
  * 0xHH at offset N)": jansson cannot carry other bytes, and dropping the
  * string (json_pack / json_string returning NULL) would change the output. */
 json_t *gm_json_text(const char *s, const char *what, gm_error *err);
+/* The same check alone: 0, or GM_EINVAL with that message (NULL s is fine). */
+int gm_utf8_check(const char *s, const char *what, gm_error *err);
 
 /* ---- strict JSON reading: every error names origin and JSON path ---- */
 typedef struct {

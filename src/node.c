@@ -245,16 +245,24 @@ int gm_node_list_load(const char *path, gm_node_list *list, gm_error *err) {
     return gm_load_with(path, parse_list_cb, list, err);
 }
 
-static void set_str(json_t *o, const char *k, const char *v) {
-    if (v)
-        json_object_set_new(o, k, json_string(v));
+/* A string that is not UTF-8 (a GPU name read from /proc) is an error, not a
+ * field silently left out of the document. */
+static void set_str(json_t *o, const char *k, const char *v, bool *bad, gm_error *err) {
+    if (!v || *bad)
+        return;
+    json_t *j = gm_json_text(v, k, err);
+    if (!j)
+        *bad = true;
+    else
+        json_object_set_new(o, k, j);
 }
 
 char *gm_node_to_json(const gm_node *n, gm_error *err) {
     char buf[GM_VERSION_STR_MAX];
+    bool bad = false;
     json_t *o = json_object();
-    set_str(o, "hostname", n->hostname);
-    set_str(o, "instance_type", n->instance_type);
+    set_str(o, "hostname", n->hostname, &bad, err);
+    set_str(o, "instance_type", n->instance_type, &bad, err);
     if (gm_driver_version_is_set(&n->driver))
         json_object_set_new(o, "driver_version", json_string(gm_driver_version_str(&n->driver, buf)));
     if (n->has_cuda_driver)
@@ -269,10 +277,10 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
         const gm_device *d = &n->devices[i];
         json_t *j = json_object();
         json_object_set_new(j, "index", json_integer(d->index));
-        set_str(j, "uuid", d->uuid);
-        set_str(j, "name", d->name);
-        set_str(j, "brand", d->brand);
-        set_str(j, "pci_bus_id", d->pci_bus_id);
+        set_str(j, "uuid", d->uuid, &bad, err);
+        set_str(j, "name", d->name, &bad, err);
+        set_str(j, "brand", d->brand, &bad, err);
+        set_str(j, "pci_bus_id", d->pci_bus_id, &bad, err);
         if (d->cc.major)
             json_object_set_new(j, "compute_capability", json_string(gm_cc_str(&d->cc, buf)));
         if (d->memory_mib >= 0)
@@ -288,8 +296,8 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
             for (size_t k = 0; k < d->n_mig; k++) {
                 const gm_mig_instance *m = &d->mig[k];
                 json_t *mj = json_object();
-                set_str(mj, "uuid", m->uuid);
-                set_str(mj, "profile", m->profile);
+                set_str(mj, "uuid", m->uuid, &bad, err);
+                set_str(mj, "profile", m->profile, &bad, err);
                 if (m->memory_mib >= 0)
                     json_object_set_new(mj, "memory_mib", json_integer(m->memory_mib));
                 if (m->gi >= 0)
@@ -303,6 +311,10 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
         json_array_append_new(devs, j);
     }
     json_object_set_new(o, "devices", devs);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

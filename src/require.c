@@ -436,6 +436,15 @@ static void module_json(json_t *o, const gm_module_req *m) {
 }
 
 char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
+    /* JSON carries UTF-8 only: refuse rather than drop a module name (issue 13) */
+    if (gm_utf8_check(r->id, "id", err) < 0)
+        return NULL;
+    for (size_t i = 0; i < r->n_modules; i++)
+        if (gm_utf8_check(r->modules[i].name, "module name", err) < 0)
+            return NULL;
+    for (size_t i = 0; i < r->nvidia_require.n; i++)
+        if (gm_utf8_check(r->nvidia_require.items[i], "NVIDIA_REQUIRE value", err) < 0)
+            return NULL;
     char buf[GM_VERSION_STR_MAX];
     json_t *o = json_object();
     if (r->id)

@@ -671,6 +671,25 @@ out:
 }
 
 char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
+    /* JSON carries UTF-8 only: a path it cannot carry is an error, not a file
+     * left out of the list (issue 13) */
+    if (gm_utf8_check(f->root, "root", err) < 0 || gm_utf8_check(f->ldcache_path, "ld.so.cache path", err) < 0)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (gm_utf8_check(f->files[i].path, "path", err) < 0 ||
+            gm_utf8_check(f->files[i].soname, "soname", err) < 0 ||
+            gm_utf8_check(f->files[i].link, "link", err) < 0)
+            return NULL;
+    for (size_t i = 0; i < f->n_stale; i++)
+        if (gm_utf8_check(f->stale[i].path, "path", err) < 0 ||
+            gm_utf8_check(f->stale[i].soname, "soname", err) < 0)
+            return NULL;
+    for (size_t i = 0; i < f->missing.n; i++)
+        if (gm_utf8_check(f->missing.items[i], "missing file", err) < 0)
+            return NULL;
+    for (size_t i = 0; i < f->warnings.n; i++)
+        if (gm_utf8_check(f->warnings.items[i], "warning", err) < 0)
+            return NULL;
     json_t *doc = json_object(), *files = json_array(), *stale = json_array(),
            *missing = json_array(), *warnings = json_array();
     if (!doc || !files || !stale || !missing || !warnings) {

@@ -57,6 +57,29 @@ char *gm_shell_quote(const char *s) {
         plain = isalnum((unsigned char)*p) || strchr("_@%+=:,./-", *p);
     if (plain)
         return gm_strdup(s);
+    bool ctl = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !ctl; p++)
+        ctl = *p < 0x20 || *p == 0x7f;
+    if (ctl) { /* $'...' keeps one argument on one line (bash, ksh, zsh, POSIX 2024 sh) */
+        char *out = malloc(4 * strlen(s) + 4), *o = out;
+        if (!out)
+            return NULL;
+        o += sprintf(o, "$'");
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+            if (*p == '\\' || *p == '\'')
+                o += sprintf(o, "\\%c", *p);
+            else if (*p == '\n')
+                o += sprintf(o, "\\n");
+            else if (*p == '\t')
+                o += sprintf(o, "\\t");
+            else if (*p < 0x20 || *p == 0x7f)
+                o += sprintf(o, "\\x%02x", *p);
+            else
+                *o++ = (char)*p;
+        }
+        strcpy(o, "'");
+        return out;
+    }
     size_t n = 2;
     for (const char *p = s; *p; p++)
         n += *p == '\'' ? 4 : 1;
@@ -344,6 +367,15 @@ out:
 
 char *gm_launch_engine_api_json(const gm_launch_plan *p, const gm_launch_opts *o, gm_error *err) {
     const char *caps = o->capabilities ? o->capabilities : "compute,utility";
+    /* JSON carries UTF-8 only: refuse, never drop an argument (issue 13) */
+    if (gm_utf8_check(o->image, "image", err) < 0 || gm_utf8_check(caps, "capabilities", err) < 0)
+        return NULL;
+    for (size_t i = 0; i < o->n_cmd; i++)
+        if (gm_utf8_check(o->cmd[i], "command argument", err) < 0)
+            return NULL;
+    for (size_t i = 0; i < p->container_env.n; i++)
+        if (gm_utf8_check(p->container_env.items[i], "environment entry", err) < 0)
+            return NULL;
     json_t *capset = json_array(), *devids = json_array(), *env = json_array();
     json_array_append_new(capset, json_string("gpu"));
     for (const char *c = caps; *c;) {

@@ -73,26 +73,33 @@ long gm_utf8_bad_offset(const char *s, size_t n) {
     return -1;
 }
 
+int gm_utf8_check(const char *s, const char *what, gm_error *err) {
+    if (!s)
+        return 0;
+    long bad = gm_utf8_bad_offset(s, strlen(s));
+    if (bad < 0)
+        return 0;
+    /* shown as ASCII: the message goes to a terminal and must stay UTF-8 */
+    char *shown = malloc(4 * strlen(s) + 1), *o = shown;
+    for (const unsigned char *c = (const unsigned char *)s; shown && *c; c++)
+        o += *c >= 0x20 && *c < 0x7f ? sprintf(o, "%c", *c) : sprintf(o, "\\x%02x", *c);
+    char q[64];
+    int rc = gm_error_set(err, GM_EINVAL,
+                          "%s \"%s\": not valid UTF-8 (byte 0x%02x at offset %ld); JSON cannot "
+                          "carry it unchanged",
+                          what, gm_quote(shown ? shown : "?", q), (unsigned char)s[bad], bad);
+    free(shown);
+    return rc;
+}
+
 json_t *gm_json_text(const char *s, const char *what, gm_error *err) {
     if (!s) {
         gm_error_set(err, GM_EINVAL, "%s: missing text", what);
         return NULL;
     }
-    size_t n = strlen(s);
-    long bad = gm_utf8_bad_offset(s, n);
-    if (bad >= 0) {
-        char *shown = gm_escape_ctl(s);
-        char q[64];
-        /* escape what is shown: the message goes to a terminal */
-        char hex[8];
-        snprintf(hex, sizeof hex, "0x%02x", (unsigned char)s[bad]);
-        gm_error_set(err, GM_EINVAL, "%s \"%s\": not valid UTF-8 (byte %s at offset %ld); "
-                     "JSON cannot carry it unchanged", what, gm_quote(shown ? shown : "?", q),
-                     hex, bad);
-        free(shown);
+    if (gm_utf8_check(s, what, err) < 0)
         return NULL;
-    }
-    json_t *j = json_stringn(s, n);
+    json_t *j = json_string(s);
     if (!j)
         gm_error_set(err, GM_ENOMEM, "out of memory");
     return j;

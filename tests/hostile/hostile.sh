@@ -21,7 +21,7 @@ hrun() {
     RC=$?
     [ -z "${GM_HOSTILE_TIMES:-}" ] || echo "run $CASE $2: $(( ($(date +%s%N) - t0) / 1000000 )) ms" >&2
     OUT=$(cat "$GM_TMP/out")
-    ERR=$(grep -v '^Command exited with non-zero status' "$GM_TMP/err")
+    ERR=$(grep -av '^Command exited with non-zero status' "$GM_TMP/err")
     RSS_MB=$(( $(tail -1 "$GM_TMP/rss" 2>/dev/null || echo 0) / 1024 ))
     [ "$RC" -ne 124 ] && [ "$RC" -ne 137 ] || fail "$CASE: timed out after ${TIME_S}s"
     [ "$RSS_MB" -le "$max" ] || fail "$CASE: peak RSS ${RSS_MB} MB, limit ${max} MB"
@@ -102,6 +102,39 @@ expect_err "/nonexistent"
 hrun 64 "$GPUMATCH" probe --from-smi /nonexistent
 expect_rc 2 "probe --from-smi /nonexistent"
 expect_err "/nonexistent"
+
+# ---- non-UTF-8 into JSON: an error, never a silently different document ----
+CASE=engine-api-argv
+LD=$GM_SRC/tests/launch/data
+L=(launch --node "$LD/node-mixed.json" --require "$LD/req-sm80.json" --no-preflight --runtime docker)
+hrun 64 "$GPUMATCH" "${L[@]}" --engine-api img:1 -- python3 $'\xff\xfe' -c 'print(1)'
+expect_rc 2 "$CASE"
+expect_err "command argument"
+expect_err "not valid UTF-8 (byte 0xff at offset 0)"
+expect_no_out '"Cmd"'
+# a GPU name in /proc that is not UTF-8: exit 2, not a node without the name
+CASE=procfs-name
+cp -r "$GM_SRC/tests/probe/data/proc/two" "$GM_TMP/proc8"
+f=$(ls "$GM_TMP"/proc8/proc/driver/nvidia/gpus/*/information | head -1)
+sed -i $'s/^Model:.*/Model: \t\t Tesla \xff\xfe V100/' "$f"
+hrun 64 "$GPUMATCH" probe --backend procfs --root "$GM_TMP/proc8"
+expect_rc 2 "$CASE"
+expect_err "not valid UTF-8"
+# a module (file) name that is not UTF-8: inspect --json refuses it
+CASE=inspect-module-name
+mkdir -p "$GM_TMP/u8"
+printf '.version 8.0\n.target sm_80\n.address_size 64\n' >"$GM_TMP/u8/k"$'\xff'".ptx"
+hrun 64 "$GPUMATCH" inspect --json "$GM_TMP/u8"
+expect_rc 2 "$CASE"
+expect_err 'module name'
+expect_err 'not valid UTF-8'
+# --dry-run: one argument per line even when it holds a newline or ESC
+CASE=dry-run-newline
+hrun 64 "$GPUMATCH" "${L[@]}" --dry-run img:1 -- sh -c $'echo a\necho b' $'\e[2J'
+expect_rc 0 "$CASE"
+expect_out "\$'echo a\\necho b'"
+expect_out "\$'\\x1b[2J'"
+grep -q $'\e' <<<"$OUT" && fail "$CASE: raw ESC in the output"
 
 # ---- a file truncated while it is mapped: an error, not SIGBUS (exit 135) ----
 SO=${GM_TRUNCMAP:-$GM_BUILD/tests/hostile/gm_truncmap.so}
