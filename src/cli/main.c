@@ -44,8 +44,12 @@ int main(int argc, char **argv) {
         return GM_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (!strcmp(argv[1], verbs[i].name))
+        if (!strcmp(argv[1], verbs[i].name)) {
+            char prog[64]; /* getopt's messages then read "gpumatch VERB: ..." */
+            snprintf(prog, sizeof prog, "gpumatch %s", verbs[i].name);
+            argv[1] = prog;
             return verbs[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "gpumatch: unknown verb '%s'\n", argv[1]);
     usage(stderr);
     return GM_EXIT_INPUT;

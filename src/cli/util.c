@@ -1,16 +1,22 @@
 /* Shared CLI plumbing: error printing, exit codes, output files. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "internal.h"
 
 void gm_cli_errorf(const char *verb, const char *fmt, ...) {
     va_list ap;
-    fprintf(stderr, "gpumatch %s: ", verb);
+    char *msg = NULL;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "gpumatch %s: ", verb);
+    /* names from images and documents may hold newlines or ESC sequences:
+     * the message stays one line and cannot drive the terminal */
+    gm_fputs_safe(stderr, n >= 0 && msg ? msg : "(message lost: out of memory)");
+    free(msg);
     fputc('\n', stderr);
 }
 

@@ -178,6 +178,8 @@ def build(case, d):
         out = write(f"{d}/lib{kind}.so", data)
     elif case == "ptx-sm1000":
         out = write(f"{d}/k.ptx", b".version 8.0\n.target sm_1000\n.address_size 64\n")
+    elif case == "tar-name-escape":
+        out = write(f"{d}/rootfs.tar", raw_tar([raw_member("../\x1b[2J\nfake: ok", b"x")]))
     elif case == "deep-paths-tgz":
         # 2000 entries, each a distinct path of 2000 one-letter components.
         deep = "/".join(["d"] * 1990)

@@ -28,7 +28,7 @@ hrun() {
 }
 CASES="oci-config-symlink oci-layer-symlink oci-index-symlink oci-blobs-dir-symlink oci-config-fifo
  elf-trunc-shtab elf-bogus-shoff elf-bogus-shnum elf-bogus-shstrndx ptx-sm1000 deep-paths-tgz
- hardlinks docker-same-layer inventory-count queue smi-entities ldcache-shared-string"
+ hardlinks docker-same-layer tar-name-escape inventory-count queue smi-entities ldcache-shared-string"
 GM_HOSTILE_N=30000 $GEN "$GM_TMP/in" $CASES >"$GM_TMP/cases" || { echo "gen.py failed"; exit 1; }
 gen() { CASE=$1; IN=$(awk -F'\t' -v c="$1" '$1 == c {print $2}' "$GM_TMP/cases"); }
 no_leak() { grep -q SECRET-TOKEN <<<"$OUT$ERR" && fail "$CASE: output shows the host file's contents"; true; }
@@ -95,6 +95,30 @@ expect_err "ld.so.cache: offset"
 expect_one_line_err
 
 # ---- messages ----
+# a member name with ESC and a newline: one line, escaped
+gen tar-name-escape
+hrun 64 "$GPUMATCH" inspect "$IN"
+expect_rc 2 "$CASE"
+expect_one_line_err
+expect_err 'escapes the root'
+expect_err '\x1b[2J\nfake'
+grep -q $'\e' "$GM_TMP/err" && fail "$CASE: raw ESC on stderr"
+# getopt's own messages carry the verb
+CASE=getopt-prefix
+for v in plan launch inspect probe; do
+    hrun 64 "$GPUMATCH" $v --no-such-option
+    expect_rc 2 "$v --no-such-option"
+    grep -q "^gpumatch $v: .*no-such-option" <<<"$ERR" || fail "$v: getopt message not prefixed: $ERR"
+done
+# an atomic -o over an existing file keeps its mode (0600 stays 0600)
+CASE=atomic-mode
+printf old >"$GM_TMP/plan.out"
+chmod 600 "$GM_TMP/plan.out"
+hrun 64 "$GPUMATCH" plan --nodes "$GM_SRC/samples/plan/inventory.json" --queue "$GM_SRC/samples/plan/queue.json" -o "$GM_TMP/plan.out"
+expect_rc 1 "$CASE"
+[ "$(stat -c %a "$GM_TMP/plan.out")" = 600 ] || fail "$CASE: mode became $(stat -c %a "$GM_TMP/plan.out")"
+grep -q "unschedulable" "$GM_TMP/plan.out" || fail "$CASE: report not written"
+
 CASE=missing-files
 hrun 64 "$GPUMATCH" plan --nodes /nonexistent --queue "$Q"
 expect_rc 2 "plan --nodes /nonexistent"
