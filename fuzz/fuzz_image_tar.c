@@ -15,7 +15,7 @@ static int visit(void *ctx, gm_image_file *f, gm_error *err) {
         int rc = gm_image_file_slurp(f, 1 << 20, &d, &len, err);
         if (rc == 0)
             free(d);
-        return rc == GM_EUNSUPPORTED ? 0 : rc;
+        return rc == GM_EINVAL ? 0 : rc; /* over the limit: go on */
     }
     unsigned char buf[777];
     size_t got;
