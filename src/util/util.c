@@ -99,7 +99,9 @@ int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error
     *out = NULL;
     if (len)
         *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO nobody writes to must not hang (a pipe from
+     * the shell, <(...), already has its writer and is read blocking below) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return gm_error_set(err, errno == ENOENT ? GM_ENOTFOUND : GM_EIO, "%s: %s", path,
                             strerror(errno));
@@ -109,6 +111,12 @@ int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error
         close(fd);
         return gm_error_set(err, GM_EIO, "%s: %s", path, strerror(e));
     }
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        close(fd);
+        return gm_error_set(err, GM_EIO, "%s: not a regular file", path);
+    }
+    if (S_ISFIFO(st.st_mode))
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     size_t cap = S_ISREG(st.st_mode) && (size_t)st.st_size < max ? (size_t)st.st_size + 1 : 65536;
     char *buf = malloc(cap);
     size_t n = 0;

@@ -8,7 +8,7 @@ GEN="python3 $GM_SRC/tests/hostile/gen.py"
 command -v python3 >/dev/null || skip "python3 missing"
 [ -x /usr/bin/time ] || skip "/usr/bin/time missing (Debian package time)"
 VMEM_KB=${GM_HOSTILE_VMEM_KB:-2097152} # ulimit -v: 2 GiB of address space
-TIME_S=${GM_HOSTILE_TIMEOUT:-20}
+TIME_S=${GM_HOSTILE_TIMEOUT:-10}
 case "${ASAN_OPTIONS:-}${GM_SANITIZE:-}" in ?*) VMEM_KB=unlimited ;; esac
 ldd "$GPUMATCH" 2>/dev/null | grep -q libasan && VMEM_KB=unlimited
 
@@ -49,6 +49,14 @@ gen oci-config-fifo
 hrun 64 "$GPUMATCH" inspect "$IN"
 expect_rc 2 "$CASE"
 expect_err "not a regular file"
+
+# a FIFO nobody writes to as a document: no hang
+CASE=require-fifo
+mkfifo "$GM_TMP/fifo"
+hrun 64 "$GPUMATCH" check --node "$GM_SRC/tests/launch/data/node-mixed.json" --require "$GM_TMP/fifo"
+expect_rc 2 "$CASE"
+hrun 64 "$GPUMATCH" inspect "$GM_TMP/fifo"
+expect_rc 2 "$CASE (inspect)"
 
 # ---- malformed ELF: exit 2 naming the file and an offset (docs/inspect.md) ----
 for k in trunc-shtab bogus-shoff bogus-shnum bogus-shstrndx; do
