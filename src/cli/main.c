@@ -20,6 +20,8 @@ static const verb verbs[] = {
     {"cdi", gm_cli_cdi, "generate a Container Device Interface spec"},
     {"preflight", gm_cli_preflight, "check a node for states that break GPU containers"},
     {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
+    {"matrix", gm_cli_matrix, "workloads x node kinds: fits, notes, why not; what-if a driver"},
+    {"report", gm_cli_report, "write the matrix as one self-contained HTML page"},
 };
 
 static void usage(FILE *f) {
