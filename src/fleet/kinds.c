@@ -122,7 +122,11 @@ static char *kind_gpus(const gm_node *n) {
                !strcmp(n->devices[j].name ? n->devices[j].name : "", d->name ? d->name : ""))
             j++;
         char cc[GM_VERSION_STR_MAX];
-        fprintf(f, "%s%zux %s (CC %s", i ? " + " : "", j - i, d->name ? d->name : "unknown GPU",
+        if (i)
+            fputs(" + ", f);
+        if (j - i > 1)
+            fprintf(f, "%zux ", j - i);
+        fprintf(f, "%s (CC %s", d->name ? d->name : "unknown GPU",
                 d->cc.major ? gm_cc_str(&d->cc, cc) : "unknown");
         if (d->memory_mib >= 0)
             fprintf(f, ", %ld MiB", d->memory_mib);

@@ -44,7 +44,9 @@ static int group_units(const gm_verdict *v, bool notes, bool only_ok, gm_strlist
                 if (gm_strlist_add(&texts, l->items[j]) < 0 || gm_strlist_add(&labels, lab) < 0)
                     rc = GM_ENOMEM;
             } else {
-                char *s = gm_asprintf("%s,%s", labels.items[t], lab);
+                char *s = gm_asprintf("%s%s%s", labels.items[t],
+                                      strchr(lab, ':') || strchr(labels.items[t], ':') ? ", " : ",",
+                                      lab);
                 if (!s) {
                     rc = GM_ENOMEM;
                 } else {
