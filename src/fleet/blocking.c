@@ -6,14 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/fleet.h"
+#include "gpumatch/tables.h"
 #include "internal.h"
 
 enum { F_DRIVER = 1, F_MEMORY = 2, F_CODE = 4, F_NVREQ = 8, F_ALL = 15 };
 static const unsigned facet_bits[] = {F_DRIVER, F_MEMORY, F_CODE, F_NVREQ};
 #define N_FACETS 4
 
-/* A shallow partial copy: never freed, points into r. */
-static void facet_req(const gm_requirement *r, unsigned mask, gm_requirement *o) {
+/* A shallow partial copy pointing into r; only *mods (when set) is owned. */
+static void facet_req(const gm_requirement *r, unsigned mask, gm_requirement *o,
+                      gm_module_req **mods) {
+    *mods = NULL;
     gm_requirement_init(o);
     if (mask & F_DRIVER) {
         o->min_driver = r->min_driver;
@@ -31,9 +34,20 @@ static void facet_req(const gm_requirement *r, unsigned mask, gm_requirement *o)
         o->n_exact_cc = r->n_exact_cc;
         o->modules = r->modules;
         o->n_modules = r->n_modules;
-        /* code loads or not depending on the runtime's PTX ISA: keep it */
-        o->cuda_runtime = r->cuda_runtime;
-        o->has_cuda_runtime = r->has_cuda_runtime;
+        /* Without the driver facet the runtime must not be checked, but the
+         * PTX ISA gm_match assumes from it still decides JIT: state it. */
+        gm_cuda_version isa;
+        if (!(mask & F_DRIVER) && r->has_cuda_runtime && r->n_modules &&
+            gm_cuda_max_ptx(&r->cuda_runtime, &isa) &&
+            (*mods = gm_xcalloc(r->n_modules, sizeof **mods))) {
+            memcpy(*mods, r->modules, r->n_modules * sizeof **mods);
+            for (size_t i = 0; i < r->n_modules; i++)
+                if (!(*mods)[i].has_ptx_isa) {
+                    (*mods)[i].ptx_isa = isa;
+                    (*mods)[i].has_ptx_isa = true;
+                }
+            o->modules = *mods;
+        }
     }
     if (mask & F_NVREQ) {
         o->nvidia_require = r->nvidia_require;
@@ -60,7 +74,8 @@ static int probe(const gm_node_list *nodes, const gm_node_kinds *k, const gm_req
                  unsigned mask, long count, bool *any, size_t *best, char *ccs, size_t ccs_len,
                  gm_error *err) {
     gm_requirement q;
-    facet_req(r, mask, &q);
+    gm_module_req *mods;
+    facet_req(r, mask, &q, &mods);
     q.device_count = count;
     *any = false;
     if (best)
@@ -70,8 +85,10 @@ static int probe(const gm_node_list *nodes, const gm_node_kinds *k, const gm_req
         const gm_node *n = &nodes->nodes[k->kinds[i].members[0]];
         gm_verdict v;
         int rc = gm_match(n, &q, &v, err);
-        if (rc < 0)
+        if (rc < 0) {
+            free(mods);
             return rc;
+        }
         *any |= v.ok;
         if (best && v.n_compatible > *best)
             *best = v.n_compatible;
@@ -87,6 +104,7 @@ static int probe(const gm_node_list *nodes, const gm_node_kinds *k, const gm_req
         }
         gm_verdict_free(&v);
     }
+    free(mods);
     return 0;
 }
 

@@ -28,18 +28,22 @@ void gm_cell_free(gm_cell *c) {
 /* Distinct unit texts, each with the labels of the units it applies to. */
 static int group_units(const gm_verdict *v, bool notes, bool only_ok, gm_strlist *out) {
     gm_strlist texts = {0}, labels = {0};
+    size_t counts[64] = {0}, considered = 0;
     int rc = 0;
     for (size_t i = 0; i < v->n_units && !rc; i++) {
         const gm_unit_verdict *u = &v->units[i];
         if (only_ok && !u->ok)
             continue;
         const gm_strlist *l = notes ? &u->notes : &u->reasons;
+        considered++;
         char lab[32];
         gm_unit_label(v, u, lab, sizeof lab);
         for (size_t j = 0; j < l->n && !rc; j++) {
             size_t t = 0;
             while (t < texts.n && strcmp(texts.items[t], l->items[j]))
                 t++;
+            if (t < 64)
+                counts[t]++;
             if (t == texts.n) {
                 if (gm_strlist_add(&texts, l->items[j]) < 0 || gm_strlist_add(&labels, lab) < 0)
                     rc = GM_ENOMEM;
@@ -56,9 +60,14 @@ static int group_units(const gm_verdict *v, bool notes, bool only_ok, gm_strlist
             }
         }
     }
-    for (size_t t = 0; t < texts.n && !rc; t++)
-        if (gm_strlist_addf(out, "GPU %s: %s", labels.items[t], texts.items[t]) < 0)
+    for (size_t t = 0; t < texts.n && !rc; t++) {
+        /* "all 8 GPUs" reads better than "GPU 0,1,2,3,4,5,6,7" */
+        bool all = t < 64 && considered > 2 && counts[t] == considered &&
+                   !strchr(labels.items[t], ':');
+        if ((all ? gm_strlist_addf(out, "all %zu GPUs: %s", considered, texts.items[t])
+                 : gm_strlist_addf(out, "GPU %s: %s", labels.items[t], texts.items[t])) < 0)
             rc = GM_ENOMEM;
+    }
     gm_strlist_free(&texts);
     gm_strlist_free(&labels);
     return rc;

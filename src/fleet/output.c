@@ -116,10 +116,12 @@ char *gm_matrix_to_text(const gm_matrix *m, int width, gm_error *err) {
         size_t c = 0;
         for (size_t k = 0; k < nk; k++)
             c += m->changed[k];
-        fprintf(f, "what-if: driver %s on pool ", m->what_if_driver);
-        put_field(f, m->what_if_pool, 40, false);
-        fprintf(f, " (%zu kind%s); cells show before->after where they differ\n", c,
-                c == 1 ? "" : "s");
+        char *t = gm_asprintf("what-if: driver %s on pool %s (%zu kind%s); cells show "
+                              "before->after where they differ",
+                              m->what_if_driver, m->what_if_pool, c, c == 1 ? "" : "s");
+        put_field(f, t ? t : "", W, false);
+        fputc('\n', f);
+        free(t);
     }
     /* kinds table */
     size_t idw = 4, nw = 5;
@@ -225,7 +227,10 @@ char *gm_matrix_to_text(const gm_matrix *m, int width, gm_error *err) {
                 free(t);
             }
         }
-    fprintf(f, "\nlegend: fits; note = fits with a note; no = does not fit (reason above)\n");
+    fputc('\n', f);
+    put_field(f, "legend: fits; note = fits with notes; no = does not fit (reasons above)", W,
+              false);
+    fputc('\n', f);
     if (fclose(f) != 0) {
         free(buf);
         return OOM(err), NULL;
