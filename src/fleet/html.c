@@ -17,7 +17,7 @@ static const char page_style[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330;background:#fff}\n"
     "h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}\n"
     ".sub{color:#5b6473;margin-bottom:12px}\n"
-    "table{border-collapse:collapse}th,td{padding:6px 10px;border:1px solid #d8dce3;text-align:left}\n"
+    "table{border-collapse:collapse}th,td{padding:6px 10px;border:1px solid #d8dce3;text-align:left;white-space:nowrap}\n"
     "th{background:#f3f5f8;font-weight:600}\n"
     "td.cell{min-width:64px;text-align:center;cursor:pointer;font-weight:600}\n"
     ".fits{background:#2e9e5b;color:#fff}.fits-with-note{background:#e2b93b;color:#1d2330}\n"
@@ -61,7 +61,8 @@ static const char page_script[] =
     "D.workloads.forEach(function(name,w){var r=el('tr');r.appendChild(el('th',null,name));"
     "D.kinds.forEach(function(k,ki){var c=cellOf(w,ki),full=D.cells[w*D.kinds.length+ki];"
     "var td=el('td',{'class':'cell '+c.state,title:why(c),'data-w':w,'data-k':ki},label(c.state));"
-    "if(full.before&&full.before.state!==full.state)td.classList.add('chg');"
+    "if(full.before&&full.before.state!==full.state){td.classList.add('chg');"
+    "td.appendChild(el('small',null,' (was '+label(view==='before'?full.state:full.before.state)+')'));}"
     "td.addEventListener('click',function(){show(w,ki,td);});r.appendChild(td);});t.appendChild(r);});}\n"
     "function pools(){var t=document.getElementById('pools');var h=el('tr');"
     "['kind','nodes','driver','CUDA (driver)','CC','GPUs','fits'].forEach(function(x){h.appendChild(el('th',null,x));});"
@@ -81,7 +82,11 @@ static const char page_script[] =
     "['after','before'].forEach(function(v){document.getElementById('b-'+v).addEventListener('click',function(){"
     "view=v;document.getElementById('b-after').classList.toggle('on',v==='after');"
     "document.getElementById('b-before').classList.toggle('on',v==='before');grid();pools();});});}\n"
-    "grid();pools();document.body.setAttribute('data-gm-ready','1');\n"
+    "grid();pools();\n"
+    /* #cell=W,K opens a cell's reasons: a link to one answer, and the test's click */
+    "var h=/^#cell=(\\d+),(\\d+)$/.exec(location.hash);if(h){var td=document.querySelector("
+    "'td[data-w=\"'+h[1]+'\"][data-k=\"'+h[2]+'\"]');if(td)td.click();}\n"
+    "document.body.setAttribute('data-gm-ready','1');\n"
     "})();\n</script>\n</body></html>\n";
 
 static void html_text(FILE *f, const char *s) {
