@@ -18,9 +18,6 @@
 extern "C" {
 #endif
 
-/* Version of every JSON document gpumatch writes (schemas/ in the source). */
-#define GM_SCHEMA_VERSION 1
-
 typedef struct {
     char *id;          /* short, unique, usable as a pool: "h100", "a100-2" */
     char *gpus;        /* "2x NVIDIA H100 80GB HBM3 (CC 9.0, 81559 MiB)" */

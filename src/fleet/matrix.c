@@ -26,7 +26,8 @@ void gm_cell_free(gm_cell *c) {
 }
 
 /* Distinct unit texts, each with the labels of the units it applies to. */
-static int group_units(const gm_verdict *v, bool notes, bool only_ok, gm_strlist *out) {
+static int group_units(const gm_verdict *v, bool notes, bool only_ok, const char *prefix,
+                       gm_strlist *out) {
     gm_strlist texts = {0}, labels = {0};
     size_t counts[64] = {0}, considered = 0;
     int rc = 0;
@@ -64,8 +65,8 @@ static int group_units(const gm_verdict *v, bool notes, bool only_ok, gm_strlist
         /* "all 8 GPUs" reads better than "GPU 0,1,2,3,4,5,6,7" */
         bool all = t < 64 && considered > 2 && counts[t] == considered &&
                    !strchr(labels.items[t], ':');
-        if ((all ? gm_strlist_addf(out, "all %zu GPUs: %s", considered, texts.items[t])
-                 : gm_strlist_addf(out, "GPU %s: %s", labels.items[t], texts.items[t])) < 0)
+        if ((all ? gm_strlist_addf(out, "%sall %zu GPUs: %s", prefix, considered, texts.items[t])
+                 : gm_strlist_addf(out, "%sGPU %s: %s", prefix, labels.items[t], texts.items[t])) < 0)
             rc = GM_ENOMEM;
     }
     gm_strlist_free(&texts);
@@ -82,10 +83,10 @@ int gm_cell_from_verdict(const gm_verdict *v, gm_cell *c, gm_error *err) {
     for (size_t i = 0; i < v->notes.n; i++)
         if (gm_strlist_add(&c->notes, v->notes.items[i]) < 0)
             goto oom;
-    /* a node that fits is explained by how its usable GPUs run the code */
-    if (!v->ok && group_units(v, false, false, &c->reasons) < 0)
+    /* a node that fits: how its usable GPUs run the code, and why others can't */
+    if (group_units(v, false, false, v->ok ? "unusable " : "", v->ok ? &c->notes : &c->reasons) < 0)
         goto oom;
-    if (group_units(v, true, v->ok, &c->notes) < 0)
+    if (group_units(v, true, v->ok, "", &c->notes) < 0)
         goto oom;
     c->state = !v->ok ? GM_CELL_NO : c->notes.n ? GM_CELL_NOTE : GM_CELL_FITS;
     return 0;
