@@ -200,16 +200,15 @@ int gm_fleet_blocking(const gm_node_list *nodes, const gm_node_kinds *kinds,
                                   : gm_asprintf("no GPU has both %s and %s", da, db);
             goto done;
         }
-    if (req->device_count > 1) {
-        if ((rc = probe(nodes, kinds, req, F_ALL, 1, &any, &best, NULL, 0, err)) < 0)
-            return rc;
-        if (any) {
-            *line = gm_asprintf("no node has %ld GPUs that meet all constraints (at most %zu)",
-                                req->device_count, best);
-            goto done;
-        }
-    }
-    *line = gm_asprintf("no node meets all constraints together (each pair is met somewhere)");
+    if ((rc = probe(nodes, kinds, req, F_ALL, 1, &any, &best, NULL, 0, err)) < 0)
+        return rc;
+    if (any && req->device_count > 1)
+        *line = gm_asprintf("no node has %ld GPUs that meet all constraints (at most %zu)",
+                            req->device_count, best);
+    else if (!have)
+        *line = gm_asprintf("no node has a GPU with a known compute capability");
+    else
+        *line = gm_asprintf("no GPU meets all constraints together (each pair is met somewhere)");
 done:
     return *line ? 0 : gm_error_set(err, GM_ENOMEM, "out of memory");
 }

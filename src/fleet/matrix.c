@@ -147,7 +147,7 @@ int gm_matrix_run(const gm_node_list *nodes, const gm_requirement *reqs, char *c
     if (wi && wi->driver) {
         gm_driver_version d;
         if ((rc = gm_driver_version_parse(wi->driver, &d, err)) < 0) {
-            gm_error_prefix(err, "--what-if driver=");
+            gm_error_prefix(err, "--what-if: ");
             goto fail;
         }
         if (!wi->pool || !*wi->pool) {
