@@ -101,6 +101,7 @@ static void put_line(const char *s, int width) {
 
 #define MAX_FIT_NAMES 8
 #define MAX_KIND_LINES 4
+#define MAX_KINDS 24 /* a screenful; the rest are counted, --details/--json list all */
 
 /* Grouped: one line per node kind with its verdict, its distinct reasons
  * below; the blocking constraint when nothing fits. */
@@ -145,6 +146,16 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
     for (size_t k = 0; k < kinds.n; k++) {
         const gm_node_kind *kd = &kinds.kinds[k];
         size_t r = kd->members[0];
+        if (k == MAX_KINDS) {
+            size_t rest = 0, rest_fit = 0;
+            for (size_t j = k; j < kinds.n; j++) {
+                rest += kinds.kinds[j].n_members;
+                rest_fit += v[kinds.kinds[j].members[0]].ok ? kinds.kinds[j].n_members : 0;
+            }
+            printf("   ... %zu more kinds (%zu nodes, %zu fit): --details or --json lists them\n",
+                   kinds.n - k, rest, rest_fit);
+            break;
+        }
         const gm_node *n = &nodes->nodes[r];
         gm_cuda_version dc;
         gm_cell cell;

@@ -46,6 +46,26 @@ echo '{"cuda_runtime":"13.0","cubin":["sm_100"]}' >"$GM_TMP/b13.json"
 run "$G" check --node "$GM_TMP/c.json" --require "$GM_TMP/b13.json"
 expect_out "blocking: no node with a driver for the CUDA 13.0 runtime has a GPU with"
 
+# On a terminal of 80 columns every line fits, cut text ending in an ellipsis.
+COLUMNS=80 run "$G" check --node "$GM_TMP/c.json" --require "$GM_TMP/big.json"
+python3 -c '
+import sys
+lines = sys.stdin.read().split("\n")
+assert max(len(l) for l in lines) <= 80, max(lines, key=len)
+assert any(l.endswith("\u2026") for l in lines)
+' <<<"$OUT" || fail "COLUMNS=80 not respected by check"
+
+# 300 nodes that all differ (one driver each): the summary stays a screenful and
+# says how many kinds it did not print.
+python3 -c '
+import json
+print(json.dumps([{"hostname": "n%03d" % i, "driver_version": "5%02d.%d.01" % (30 + i % 50, i),
+                   "devices": [{"name": "NVIDIA L4", "compute_capability": "8.9", "memory_mib": 23034}]}
+                  for i in range(300)]))' >"$GM_TMP/k300.json"
+run "$G" check --node "$GM_TMP/k300.json" --require "$S/requirements/seed.json"
+[ "$(wc -l <<<"$OUT")" -lt 40 ] || fail "300 kinds: summary too long"
+expect_out "... 276 more kinds (276 nodes, 276 fit): --details or --json lists them"
+
 # plan on the same inventory stays short too.
 run "$G" plan --nodes "$GM_TMP/c.json" --queue "$S/plan/queue.json"
 [ "$(wc -l <<<"$OUT")" -lt 40 ] || fail "plan summary too long: $(wc -l <<<"$OUT") lines"
