@@ -1012,8 +1012,10 @@ int gm_plan_write_json(FILE *f, const gm_node_list *inv, const gm_requirement_li
     free(first);
     if (rc) return rc;
     fprintf(f, "%s],\n  \"summary\": {\n    \"requests\": %zu,\n    \"on_nodes\": %zu,\n"
-               "    \"on_instance_types\": %zu,\n    \"unschedulable\": %zu\n  }\n}\n",
-            p->n ? "\n  " : "", p->n, p->n_on_nodes, p->n_on_types, p->n_unschedulable);
+               "    \"on_instance_types\": %zu,\n    \"unschedulable\": %zu\n  },\n"
+               "  \"schema_version\": %d\n}\n",
+            p->n ? "\n  " : "", p->n, p->n_on_nodes, p->n_on_types, p->n_unschedulable,
+            GM_SCHEMA_VERSION);
     return ferror(f) ? gm_error_set(err, GM_EIO, "plan report: write failed") : 0;
 }
 

@@ -144,7 +144,7 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
     static const char *const keys[] = {
         "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
         "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
-        "min_memory_mib", "nvidia_require", "nvidia_disable_require", NULL};
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "schema_version", NULL};
     char buf[96];
     bool has;
     long v;
@@ -206,9 +206,20 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
         gm_json_bool(o, "nvidia_disable_require", path, &r->nvidia_disable_require, NULL, c, err) < 0 ||
         parse_strlist(o, "nvidia_require", path, &r->nvidia_require, c, err) < 0)
         return GM_EINVAL;
-    for (size_t i = 0; i < r->nvidia_require.n; i++)
-        if (gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
+    /* An empty value is no requirement (as the toolkit treats an empty variable);
+     * with nvidia_disable_require nothing is evaluated, so nothing is validated. */
+    for (size_t i = 0; i < r->nvidia_require.n;) {
+        if (!r->nvidia_require.items[i][0]) {
+            free(r->nvidia_require.items[i]);
+            memmove(&r->nvidia_require.items[i], &r->nvidia_require.items[i + 1],
+                    (r->nvidia_require.n - i - 1) * sizeof *r->nvidia_require.items);
+            r->nvidia_require.n--;
+            continue;
+        }
+        if (!r->nvidia_disable_require && gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
             return gm_error_prefix(err, "%s: %s.nvidia_require[%zu]: ", c->origin, path, i);
+        i++;
+    }
     /* Top-level cubin/ptx/ptx_isa form one unnamed module. */
     gm_module_req top = {0};
     if (parse_module(o, path, &top, true, c, err) < 0) {
@@ -494,6 +505,7 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     }
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
+    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

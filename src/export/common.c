@@ -203,6 +203,16 @@ int gm_req_summarize(const gm_requirement *r, gm_req_summary *s, gm_error *err) 
     gm_cc future = {99, 0};
     for (size_t g = 0; g < s->ngroups; g++) {
         gm_cc_group *G = &s->groups[g];
+        /* open within the major only if every known CC above it in that major is
+         * in the group too (a Tegra CC such as 8.7 may sit between 8.6 and 8.9) */
+        for (size_t k = 0; k < G->n; k++)
+            for (size_t i = 0; i < na && G->major_open[k]; i++) {
+                const gm_cc *o = &ae[i].cc;
+                if (o->major != G->ccs[k].major || o->minor <= G->ccs[k].minor) continue;
+                bool in = false;
+                for (size_t j = 0; j < G->n; j++) in |= !gm_cc_cmp(&G->ccs[j], o);
+                G->major_open[k] = in;
+            }
         /* open above: a far-future CC runs it too, and so does every known
          * CC from the group's lowest one upwards */
         bool open = gm_req_cc_need(r, &future) == G->need;

@@ -306,11 +306,24 @@ static void versions_as_strings(void **state) {
     gm_requirement_free(&r);
 }
 
+/* nvidia-container-toolkit: an empty requirement is none; NVIDIA_DISABLE_REQUIRE
+ * disables every constraint, so a malformed one beside it is no error. */
+static void nvidia_require_documents(void **state) {
+    gm_requirement r;
+    parse_req("{\"nvidia_require\": [\"\"]}", &r);
+    assert_int_equal(r.nvidia_require.n, 0);
+    gm_requirement_free(&r);
+    parse_req("{\"nvidia_require\": [\"cuda>>1\"], \"nvidia_disable_require\": true}", &r);
+    gm_requirement_free(&r);
+    expect_req_error("{\"nvidia_require\": [\"cuda>=.1\"]}", "is not a version");
+    expect_req_error("{\"nvidia_require\": [\"cuda>=1..2\"]}", "is not a version");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(node_document), cmocka_unit_test(node_errors),
         cmocka_unit_test(requirement_forms), cmocka_unit_test(requirement_errors),
         cmocka_unit_test(matching), cmocka_unit_test(ptx_isa_from_runtime),
-        cmocka_unit_test(versions_as_strings)};
+        cmocka_unit_test(versions_as_strings), cmocka_unit_test(nvidia_require_documents)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
