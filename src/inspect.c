@@ -118,6 +118,73 @@ static int record_error(gm_inspect *in, const gm_error *e, gm_error *err) {
     return 0;
 }
 
+/* Files of a layer larger than this are spilled to a temporary file and
+ * mapped instead of read into memory (docs/limits.md). */
+#define SPILL_BYTES (8u * 1024 * 1024)
+
+/* Copies the rest of f (after head) into an unlinked file in $TMPDIR, maps
+ * it and scans it. Returns the scan's status (its error in *fe), or an I/O
+ * error of the copy in *err. */
+static int spill_scan(gm_image_file *f, const unsigned char *head, size_t have, const char *name,
+                      gm_fatbin_depth depth, gm_elf_scan *s, gm_error *fe, gm_error *err,
+                      bool *io) {
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        char *tmpl = gm_asprintf("%s/gpumatch-inspect.XXXXXX", dir);
+        fd = tmpl ? mkstemp(tmpl) : -1;
+        if (fd >= 0)
+            unlink(tmpl);
+        free(tmpl);
+    }
+    *io = true;
+    if (fd < 0)
+        return gm_error_set(err, GM_EIO, "%s: cannot create a temporary file in %s: %s", name,
+                            dir, strerror(errno));
+    unsigned char *buf = malloc(1u << 20);
+    int rc = buf ? 0 : gm_error_set(err, GM_ENOMEM, "out of memory");
+    size_t total = 0, got = 0;
+    const unsigned char *chunk = head;
+    size_t n = have;
+    while (rc == 0) {
+        for (size_t off = 0; off < n;) {
+            ssize_t w = pwrite(fd, chunk + off, n - off, (off_t)(total + off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                rc = gm_error_set(err, GM_EIO, "%s: writing the temporary copy in %s: %s", name,
+                                  dir, strerror(errno));
+                break;
+            }
+            off += (size_t)w;
+        }
+        total += n;
+        if (rc || (rc = f->read(f, buf, 1u << 20, &got, err)) < 0 || got == 0)
+            break;
+        chunk = buf;
+        n = got;
+    }
+    free(buf);
+    if (rc == 0) {
+        void *map = total ? mmap(NULL, total, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+        if (map == MAP_FAILED) {
+            rc = gm_error_set(err, GM_EIO, "%s: cannot map the temporary copy: %s", name,
+                              strerror(errno));
+        } else {
+            if (map)
+                madvise(map, total, depth == GM_FATBIN_VERIFY ? MADV_SEQUENTIAL : MADV_RANDOM);
+            *io = false;
+            rc = gm_elfscan_mapped(map ? map : "", total, name, depth, s, fe);
+            if (map)
+                munmap(map, total);
+        }
+    }
+    close(fd);
+    return rc;
+}
+
 static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     walk_ctx *c = vctx;
     gm_inspect *in = c->in;
@@ -176,6 +243,16 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
                          "from a layer", name, (unsigned long long)f->size, MAX_STREAMED_FILE);
             return record_error(in, &fe, err);
         }
+        if (f->size > SPILL_BYTES) {
+            /* A big library goes to an unlinked temporary file that is then
+             * mapped: only the pages the scan touches (headers, fat binary
+             * sections) become resident, so memory stays bounded (issue 13). */
+            bool io = false;
+            rc = spill_scan(f, head, have, name, in->depth, &s, &fe, err, &io);
+            if (io)
+                return rc; /* the copy failed: an error of the walk, in err */
+            goto scanned;
+        }
         size_t cap = (size_t)f->size > have ? (size_t)f->size : have;
         unsigned char *buf = malloc(cap ? cap : 1);
         if (!buf)
@@ -193,6 +270,7 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
         rc = gm_elfscan_memory(buf, have, name, in->depth, &s, &fe);
         free(buf);
     }
+scanned:
     if (rc < 0)
         return fe.code == GM_ENOMEM ? gm_error_set(err, GM_ENOMEM, "%s", fe.msg)
                                     : record_error(in, &fe, err);
