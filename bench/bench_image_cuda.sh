@@ -42,7 +42,7 @@ measure() { # LABEL CMD...
     local label=$1
     shift
     /usr/bin/time -f '%e %M %U %S' -o $T/time.txt "$@" >$T/out.txt 2>$T/err.txt || true
-    read -r s rss u sy <$T/time.txt
+    read -r s rss u sy < <(tail -n 1 $T/time.txt)
     printf '%-40s %7.2f s wall (%6.2f user + %5.2f sys)  peak RSS %7.1f MiB\n' "$label" "$s" "$u" "$sy" \
         "$(echo "$rss / 1024" | bc -l)"
 }

@@ -17,7 +17,7 @@ for mode in text json; do
     flag=; [ $mode = json ] && flag=--json
     /usr/bin/time -f '%e %M %U %S' -o $T/time.txt "$BUILD/gpumatch" plan $flag --nodes $T/nodes.json \
         --queue $T/queue.json -o $T/out.$mode || [ $? -eq 1 ]
-    read -r s rss u sy <$T/time.txt
+    read -r s rss u sy < <(tail -n 1 $T/time.txt)
     printf 'plan %-5s %6.2f s wall (%5.2f user + %4.2f sys), peak RSS %6.1f MiB, report %s\n' $mode "$s" "$u" \
         "$sy" "$(echo "$rss / 1024" | bc -l)" "$(du -h $T/out.$mode | cut -f1)"
 done

@@ -933,9 +933,12 @@ static int put_nested(FILE *f, json_t *o, gm_error *err) {
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!s) return gm_error_set(err, GM_EINVAL, "plan report: a string is not valid UTF-8");
     fputs("    ", f);
-    for (const char *c = s; *c; c++) {
-        fputc(*c, f);
-        if (*c == '\n') fputs("    ", f);
+    for (const char *c = s; *c;) {
+        const char *nl = strchr(c, '\n');
+        size_t n = nl ? (size_t)(nl - c) + 1 : strlen(c);
+        fwrite(c, 1, n, f);
+        if (nl) fputs("    ", f);
+        c += n;
     }
     free(s);
     return 0;

@@ -9,8 +9,12 @@
 
 void gm_fputs_safe(FILE *f, const char *s) {
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c >= 0x20 && *c != 0x7f) {
-            fputc(*c, f);
+        if (*c >= 0x20 && *c != 0x7f) { /* a run of plain bytes in one write */
+            const unsigned char *e = c;
+            while (*e >= 0x20 && *e != 0x7f)
+                e++;
+            fwrite(c, 1, (size_t)(e - c), f);
+            c = e - 1;
             continue;
         }
         switch (*c) {
