@@ -38,12 +38,18 @@ void gm_inspect_free(gm_inspect *in) {
 
 static bool is_cudart_name(const char *b) { return strncmp(b, "libcudart.so.", 13) == 0; }
 
+#define MAX_CUDART_NAMES 256
+
 int gm_inspect_note_name(gm_inspect *in, const char *b, gm_error *err) {
     if (!is_cudart_name(b))
         return 0;
     for (size_t i = 0; i < in->lib_names.n; i++)
         if (!strcmp(in->lib_names.items[i], b))
             return 0;
+    /* An image has a handful; the list is searched linearly (docs/limits.md). */
+    if (in->lib_names.n >= MAX_CUDART_NAMES)
+        return gm_error_set(err, GM_EINVAL, "%s: more than %d distinct libcudart.so.* names (the "
+                            "limit)", b, MAX_CUDART_NAMES);
     if (gm_strlist_add(&in->lib_names, b) < 0)
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     return 0;

@@ -82,6 +82,14 @@ expect_rc 0 "$CASE"
 gen hardlinks
 TIME_S=6 hrun 128 "$GPUMATCH" inspect "$IN"
 expect_rc 0 "$CASE"
+# 300 libcudart.so.* names in one directory: the limit, not a quadratic scan
+CASE=cudart-names
+mkdir -p "$GM_TMP/cudart"
+(cd "$GM_TMP/cudart" && for i in $(seq 1 300); do : >libcudart.so.12.$i; done)
+hrun 64 "$GPUMATCH" inspect "$GM_TMP/cudart"
+expect_rc 2 "$CASE"
+expect_err "more than 256 distinct libcudart.so.* names"
+expect_one_line_err
 gen docker-same-layer # one layer listed 1000 times
 hrun 64 "$GPUMATCH" inspect "$IN"
 expect_rc 2 "$CASE"
