@@ -41,6 +41,8 @@ struct stat;
  * component. -1 with errno: ELOOP (a symlink on the way), EXDEV ("..",
  * absolute), or openat's own. O_CLOEXEC is added. */
 int gm_open_beneath(int dirfd, const char *path, int flags);
+/* The fallback alone (tests run it on kernels that have openat2). */
+int gm_open_beneath_walk(int dirfd, const char *path, int flags);
 /* Same, read-only, O_NONBLOCK (a FIFO never blocks), and only a regular file
  * (else -1, errno EINVAL); fills st when non-NULL. */
 int gm_open_regular_beneath(int dirfd, const char *path, struct stat *st);

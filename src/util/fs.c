@@ -32,8 +32,18 @@ static bool lexically_beneath(const char *p) {
     return true;
 }
 
+static int open_walk(int dirfd, const char *path, int flags);
+
 /* Component by component with O_NOFOLLOW: for kernels before 5.6 (or a
  * seccomp filter that refuses openat2). */
+int gm_open_beneath_walk(int dirfd, const char *path, int flags) {
+    if (!lexically_beneath(path)) {
+        errno = EXDEV;
+        return -1;
+    }
+    return open_walk(dirfd, path, flags | O_CLOEXEC);
+}
+
 static int open_walk(int dirfd, const char *path, int flags) {
     char part[256];
     int cur = dirfd, own = -1;
