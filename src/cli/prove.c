@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli/cli.h"
+#include "cli/prove.h"
 #include "gpumatch/prove.h"
 
 enum { EXIT_DISAGREE = 4, EXIT_INCOMPLETE = 5 };
@@ -178,9 +179,16 @@ int gm_cli_prove(int argc, char **argv) {
             return GM_EXIT_INPUT;
         }
     }
+    return gm_cli_prove_run((const char *const *)argv + optind, (size_t)(argc - optind), &o, json,
+                            out);
+}
+
+int gm_cli_prove_run(const char *const *paths, size_t n, const gm_prove_opts *po, bool json,
+                     const char *out) {
+    gm_prove_opts o = *po;
     gm_prove_report r;
     gm_error err = {0};
-    int rc = gm_prove((const char *const *)argv + optind, (size_t)(argc - optind), &o, &r, &err);
+    int rc = gm_prove(paths, n, &o, &r, &err);
     if (rc < 0) {
         gm_cli_error("prove", &err);
         gm_prove_report_free(&r);

@@ -133,6 +133,26 @@ expect_rc 5 "no context"
 expect_out "context: cuDevicePrimaryCtxRetain failed: CUDA_ERROR_OUT_OF_MEMORY (2)"
 expect_calls "load" 0
 
+# preflight --prove: prove runs once the preflight checks pass; its exit code wins.
+if command -v "${CC:-cc}" >/dev/null && { command -v ldconfig >/dev/null || [ -x /sbin/ldconfig ]; }; then
+    command -v ldconfig >/dev/null || PATH=$PATH:/sbin:/usr/sbin
+    source "$GM_SRC/tests/preflight/mkroot.sh"
+    trap 'rm -rf "$GM_TMP" "$pf_src"' EXIT   # mkroot.sh replaced lib.sh's trap
+    pf_root "$GM_TMP/pfroot" 580.95.05 1
+    pf_node_json "$GM_TMP/pfnode.json" 580.95.05 13.0 nvidia "NVIDIA A100-SXM4-80GB" '"mig_mode": "disabled", "persistence_mode": true'
+    rm -f "$CALLS"
+    run env LD_LIBRARY_PATH="$GM_STUB_DIR" GM_STUB_SCENARIO="$P/lie.scn" GM_STUB_CALLS="$CALLS" \
+        "$GPUMATCH" preflight --root "$GM_TMP/pfroot" --node "$GM_TMP/pfnode.json" --prove "$I/sm80_ptx80_plain.fatbin"
+    expect_rc 4 "preflight --prove, disagreement"
+    expect_out "driver.kernel-module"
+    expect_out "prove: 1 GPU, 1 module"
+    expect_err "DISAGREEMENT"
+    run "$GPUMATCH" preflight --prove "$I/sm80_ptx80_plain.fatbin" --json
+    expect_rc 2 "preflight --prove --json"
+else
+    echo "note: preflight --prove part skipped (no C compiler or ldconfig)"
+fi
+
 # Environment and input errors.
 run env GPUMATCH_CUDA_PATH=/nonexistent/libcuda.so.1 "$GPUMATCH" prove "$I/sm90a.cubin"
 expect_rc 3 "no driver"
