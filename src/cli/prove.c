@@ -42,11 +42,11 @@ static const char *how_text(gm_prove_how h) {
     }
 }
 
-static void print_load(const gm_prove_report *r, const gm_prove_load *l) {
+static void print_load(const gm_prove_report *r, const gm_prove_module *m, const gm_prove_load *l) {
     printf("%s", how_text(l->proven));
     if (l->proven == GM_PROVE_FAILED)
         printf(" %s (%d)", l->error_name ? l->error_name : "?", l->code);
-    if (l->proven == GM_PROVE_JIT || l->proven == GM_PROVE_CUBIN)
+    if ((l->proven == GM_PROVE_JIT || l->proven == GM_PROVE_CUBIN) && !m->library_union)
         printf(" in %.1f ms", l->ms);
     if (l->proven == GM_PROVE_JIT && l->jit_ms > 0)
         printf(" (JIT %.1f ms)", l->jit_ms);
@@ -87,7 +87,7 @@ static void print_text(const gm_prove_report *r) {
             const gm_prove_module *m = &r->modules[i];
             printf("  %zu %s [%s]%s%s: ", i, m->name, m->targets ? m->targets : "",
                    m->optional ? " optional" : "", m->library_union ? " (any module loads)" : "");
-            print_load(r, &m->loads[d]);
+            print_load(r, m, &m->loads[d]);
         }
     }
     printf("summary: %zu loads (%zu JIT, %zu failed), %zu sampled, %zu skipped%s, %.2f s; "

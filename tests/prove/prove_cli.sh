@@ -127,6 +127,23 @@ expect_rc 1 "tarball"
 expect_no_out "DISAGREEMENT"
 expect_out "prove: 2 GPUs, 3 modules"
 
+# A library (ET_DYN) needs some image for the GPU, not every module (inspect.h):
+# a real gcc-built .so carrying two real nvcc fat binaries in .nv_fatbin.
+if command -v objcopy >/dev/null && command -v "${CC:-cc}" >/dev/null; then
+    echo 'int gm_lib_fn(void) { return 1; }' >"$GM_TMP/l.c"
+    "${CC:-cc}" -shared -fPIC -o "$GM_TMP/libplain.so" "$GM_TMP/l.c"
+    cat "$I/sm80_ptx80_plain.fatbin" "$I/sm90a_sm100f_zstd.fatbin" >"$GM_TMP/two.fatbin"
+    objcopy --add-section .nv_fatbin="$GM_TMP/two.fatbin" --set-section-flags .nv_fatbin=alloc,readonly \
+        "$GM_TMP/libplain.so" "$GM_TMP/libtwo.so" 2>/dev/null
+    prove lib.scn "$GM_TMP/libtwo.so"
+    expect_rc 0 "library: one module loads"
+    expect_out "libtwo.so:.nv_fatbin#1 [sm_90a sm_100f compute_100f (PTX ISA 9.0)] optional: failed CUDA_ERROR_NO_BINARY_FOR_GPU (209); predicted failed"
+    expect_out "libtwo.so (library: any of its images) [sm_80 sm_90a sm_100f compute_80 compute_100f (PTX ISA 9.0)] (any module loads): loaded cubin; predicted cubin"
+    expect_no_out "DISAGREEMENT"
+else
+    echo "note: library part skipped (no objcopy or C compiler)"
+fi
+
 # No context on a GPU: nothing proven there.
 prove noctx.scn "$I/sm80_ptx80_plain.fatbin"
 expect_rc 5 "no context"
