@@ -46,9 +46,10 @@ static void print_load(const gm_prove_report *r, const gm_prove_module *m, const
     printf("%s", how_text(l->proven));
     if (l->proven == GM_PROVE_FAILED)
         printf(" %s (%d)", l->error_name ? l->error_name : "?", l->code);
-    if ((l->proven == GM_PROVE_JIT || l->proven == GM_PROVE_CUBIN) && !m->library_union)
+    if ((l->proven == GM_PROVE_JIT || l->proven == GM_PROVE_CUBIN) && !m->library_union &&
+        l->sampled_from < 0)
         printf(" in %.1f ms", l->ms);
-    if (l->proven == GM_PROVE_JIT && l->jit_ms > 0)
+    if (l->proven == GM_PROVE_JIT && l->jit_ms > 0 && l->sampled_from < 0)
         printf(" (JIT %.1f ms)", l->jit_ms);
     if (l->sampled_from >= 0)
         printf(" [sampled: as module %ld]", l->sampled_from);
@@ -207,6 +208,7 @@ int gm_cli_prove_run(const char *const *paths, size_t n, const gm_prove_opts *po
     } else {
         print_text(&r);
     }
+    fflush(stdout);
     shout(&r);
     if (ex == GM_EXIT_OK) {
         bool incomplete = false, unfit = false;

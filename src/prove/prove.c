@@ -506,6 +506,8 @@ void gm_prove_report_free(gm_prove_report *r) {
 }
 
 static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
+/* Three decimals (ms: microseconds; s: milliseconds): more digits are noise. */
+static json_t *jms(double v) { return json_real((double)(long long)(v * 1000.0 + 0.5) / 1000.0); }
 
 char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
     json_t *root = json_object(), *devs = json_array(), *mods = json_array();
@@ -549,8 +551,8 @@ char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
             json_object_set_new(x, "code", json_integer(l->code));
             json_object_set_new(x, "error", jstr(l->error_name));
             json_object_set_new(x, "log", jstr(l->log));
-            json_object_set_new(x, "ms", json_real(l->ms));
-            json_object_set_new(x, "jit_ms", json_real(l->jit_ms));
+            json_object_set_new(x, "ms", jms(l->ms));
+            json_object_set_new(x, "jit_ms", jms(l->jit_ms));
             json_object_set_new(x, "sampled_from",
                                 l->sampled_from >= 0 ? json_integer(l->sampled_from) : json_null());
             json_object_set_new(x, "disagree", json_boolean(l->disagree));
@@ -571,7 +573,7 @@ char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
     json_object_set_new(s, "sampled", json_integer((json_int_t)r->n_sampled));
     json_object_set_new(s, "disagreements", json_integer((json_int_t)r->n_disagree));
     json_object_set_new(s, "budget_expired", json_boolean(r->budget_expired));
-    json_object_set_new(s, "seconds", json_real(r->seconds));
+    json_object_set_new(s, "seconds", jms(r->seconds));
     json_object_set_new(s, "full_verdict_fits", json_boolean(r->full_ok));
     json_object_set_new(s, "full_verdict_reasons", reasons);
     json_object_set_new(s, "notes", notes);
