@@ -382,6 +382,9 @@ static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
     return 0;
 }
 
+static int prove_run(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
+                     gm_prove_report *r, prove_ctx *cp, gm_error *err);
+
 int gm_prove(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
              gm_prove_report *r, gm_error *err) {
     memset(r, 0, sizeof *r);
@@ -391,15 +394,39 @@ int gm_prove(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
     c.r = r;
     c.o = o;
     c.t0 = now_s();
-    /* The driver reads these once, at cuInit. */
-    if (o->gpus && setenv("CUDA_VISIBLE_DEVICES", o->gpus, 1) != 0)
-        return gm_error_set(err, GM_EINVAL, "cannot set CUDA_VISIBLE_DEVICES");
+    /* The driver reads these once, at cuInit; they are put back afterwards so
+     * a caller that execs something next (launch --prove) does not pass them on. */
+    static const char *const vars[3] = {"CUDA_VISIBLE_DEVICES", "CUDA_CACHE_PATH",
+                                        "CUDA_CACHE_DISABLE"};
+    char *saved[3];
+    bool had[3];
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        had[i] = v != NULL;
+        saved[i] = v ? gm_strdup(v) : NULL;
+    }
+    if (o->gpus)
+        setenv("CUDA_VISIBLE_DEVICES", o->gpus, 1);
     if (o->jit_cache) {
         setenv("CUDA_CACHE_PATH", o->jit_cache, 1);
         setenv("CUDA_CACHE_DISABLE", "0", 1);
     } else {
         setenv("CUDA_CACHE_DISABLE", "1", 1);
     }
+    int rc = prove_run(paths, n_paths, o, r, &c, err);
+    for (int i = 0; i < 3; i++) {
+        if (had[i] && saved[i])
+            setenv(vars[i], saved[i], 1);
+        else if (!had[i])
+            unsetenv(vars[i]);
+        free(saved[i]);
+    }
+    return rc;
+}
+
+static int prove_run(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
+                     gm_prove_report *r, prove_ctx *cp, gm_error *err) {
+    prove_ctx c = *cp;
     /* The node as probe's CUDA backend sees it: ordinals are the driver's,
      * after its own CUDA_VISIBLE_DEVICES selection (so probe must not filter). */
     gm_probe_opts po;

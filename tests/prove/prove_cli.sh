@@ -170,6 +170,36 @@ else
     echo "note: preflight --prove part skipped (no C compiler or ldconfig)"
 fi
 
+# launch --prove: prove runs on the GPUs launch picked (by UUID), before exec.
+cat >"$GM_TMP/node.json" <<'JSON'
+{"driver_version": "580.65.06", "cuda_driver_version": "13.0", "devices": [
+ {"index": 0, "uuid": "GPU-c1000000-1111-2222-3333-444444444440", "name": "NVIDIA H100 80GB HBM3",
+  "compute_capability": "9.0", "memory_mib": 81559}]}
+JSON
+"$GPUMATCH" inspect --json "$I/sm80_ptx80_plain.fatbin" >"$GM_TMP/req.json"
+printf '#!/bin/sh\necho "args: $*"\nenv\n' >"$GM_TMP/fake-docker"
+chmod +x "$GM_TMP/fake-docker"
+launch() {
+    rm -f "$CALLS"
+    run env LD_LIBRARY_PATH="$GM_STUB_DIR" GM_STUB_SCENARIO="$1" GM_STUB_CALLS="$CALLS" \
+        "$GPUMATCH" launch --runtime docker --program "$GM_TMP/fake-docker" --no-preflight --node "$GM_TMP/node.json" \
+        --require "$GM_TMP/req.json" --prove "$I/sm80_ptx80_plain.fatbin" img
+}
+{ cat "$P/launch.scn"; echo "load info=ptxas info    : Compiling entry function '_Z5scalePf' for 'sm_90'"; } >"$GM_TMP/launch-ok.scn"
+launch "$GM_TMP/launch-ok.scn"
+expect_rc 0 "launch --prove, proven"
+expect_out "GPU 0 NVIDIA H100 80GB HBM3 (cc 9.0, GPU-c1000000-1111-2222-3333-444444444440)"
+expect_out "JIT-compiled PTX"
+expect_out "args: run --gpus"        # the runtime was started after the proof
+expect_no_out "CUDA_CACHE_DISABLE="   # prove put the environment back
+expect_calls "retain" 1
+[ "$(grep -c '^init' "$CALLS")" -ge 1 ] || fail "no cuInit"
+{ cat "$P/launch.scn"; echo "load rc=222|log=ptxas fatal   : Unsupported .version 9.0"; } >"$GM_TMP/launch-bad.scn"
+launch "$GM_TMP/launch-bad.scn"
+expect_rc 4 "launch --prove, disagreement refuses"
+expect_err "launch: refused: prove of $I/sm80_ptx80_plain.fatbin exited 4"
+expect_no_out "--gpus"
+
 # Environment and input errors.
 run env GPUMATCH_CUDA_PATH=/nonexistent/libcuda.so.1 "$GPUMATCH" prove "$I/sm90a.cubin"
 expect_rc 3 "no driver"
