@@ -173,7 +173,7 @@ static int on_module(void *vc, const gm_inspect_module *m, gm_error *err) {
     /* PTX text must be NUL-terminated for the driver. */
     unsigned char *copy = NULL;
     const void *image = m->data;
-    if (m->kind == GM_FILE_PTX && same < 0) {
+    if (m->kind == GM_FILE_PTX) {
         if (!(copy = malloc(m->len + 1)))
             return oom(err);
         memcpy(copy, m->data, m->len);
@@ -396,11 +396,11 @@ int gm_prove(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
     c.t0 = now_s();
     /* The driver reads these once, at cuInit; they are put back afterwards so
      * a caller that execs something next (launch --prove) does not pass them on. */
-    static const char *const vars[3] = {"CUDA_VISIBLE_DEVICES", "CUDA_CACHE_PATH",
-                                        "CUDA_CACHE_DISABLE"};
-    char *saved[3];
-    bool had[3];
-    for (int i = 0; i < 3; i++) {
+    static const char *const vars[4] = {"CUDA_VISIBLE_DEVICES", "CUDA_CACHE_PATH",
+                                        "CUDA_CACHE_DISABLE", "CUDA_MODULE_LOADING"};
+    char *saved[4];
+    bool had[4];
+    for (int i = 0; i < 4; i++) {
         const char *v = getenv(vars[i]);
         had[i] = v != NULL;
         saved[i] = v ? gm_strdup(v) : NULL;
@@ -413,8 +413,10 @@ int gm_prove(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
     } else {
         setenv("CUDA_CACHE_DISABLE", "1", 1);
     }
+    /* Lazy loading may defer work to the first launch; a proof wants it all now. */
+    setenv("CUDA_MODULE_LOADING", "EAGER", 1);
     int rc = prove_run(paths, n_paths, o, r, &c, err);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (had[i] && saved[i])
             setenv(vars[i], saved[i], 1);
         else if (!had[i])

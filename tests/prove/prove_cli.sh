@@ -37,7 +37,7 @@ expect_calls "load dev=0" 1
 expect_calls "load dev=1" 1
 expect_calls "release" 2
 expect_calls "unload" 2
-expect_calls "init cache_disable=1 cache_path=-" 2   # no JIT cache by default
+expect_calls "init cache_disable=1 cache_path=- module_loading=EAGER" 2   # no JIT cache by default
 
 prove two.scn --json "$I/sm80_ptx80_plain.fatbin"
 expect_rc 0 "--json"
@@ -77,7 +77,7 @@ expect_out "predicted cubin   <<< DISAGREEMENT"
 mkdir -p "$GM_TMP/cache"
 prove jitted.scn --jit-cache "$GM_TMP/cache" "$I/sm80_ptx80_plain.fatbin"
 expect_rc 0 "with a JIT cache"
-expect_calls "init cache_disable=0 cache_path=$GM_TMP/cache" 2
+expect_calls "init cache_disable=0 cache_path=$GM_TMP/cache module_loading=EAGER" 2
 
 # MIG: CUDA_VISIBLE_DEVICES / --gpus select one instance; one context, on it.
 rm -f "$CALLS"
@@ -192,6 +192,7 @@ expect_out "GPU 0 NVIDIA H100 80GB HBM3 (cc 9.0, GPU-c1000000-1111-2222-3333-444
 expect_out "JIT-compiled PTX"
 expect_out "args: run --gpus"        # the runtime was started after the proof
 expect_no_out "CUDA_CACHE_DISABLE="   # prove put the environment back
+expect_no_out "CUDA_MODULE_LOADING="
 expect_calls "retain" 1
 [ "$(grep -c '^init' "$CALLS")" -ge 1 ] || fail "no cuInit"
 { cat "$P/launch.scn"; echo "load rc=222|log=ptxas fatal   : Unsupported .version 9.0"; } >"$GM_TMP/launch-bad.scn"

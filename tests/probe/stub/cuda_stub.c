@@ -120,8 +120,10 @@ EXPORT int cuInit(unsigned int flags) {
     (void)flags;
     stub_load();
     compute_visible();
-    const char *cd = getenv("CUDA_CACHE_DISABLE"), *cp = getenv("CUDA_CACHE_PATH");
-    calls("init cache_disable=%s cache_path=%s", cd ? cd : "-", cp ? cp : "-");
+    const char *cd = getenv("CUDA_CACHE_DISABLE"), *cp = getenv("CUDA_CACHE_PATH"),
+               *ml = getenv("CUDA_MODULE_LOADING");
+    calls("init cache_disable=%s cache_path=%s module_loading=%s", cd ? cd : "-", cp ? cp : "-",
+          ml ? ml : "-");
     return S.cuda_init;
 }
 EXPORT int cuDeviceGetCount(int *n) {
