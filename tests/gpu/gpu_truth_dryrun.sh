@@ -41,8 +41,12 @@ done
 [ "$(awk -F'\t' '$2 == "nvml:driver_version" {print $6}' "$T")" = yes ] || fail "nvml driver_version"
 grep -q "^latency	probe	[0-9]*ms	-	[0-9]*ms	info	" "$T" || fail "latency row: $(grep latency "$T")"
 [ -s "$GM_TMP/res/nvidia-smi-q-x.xml" ] || fail "nvidia-smi -q -x not saved"
-# No GPU at all: the run says so and exits 77 (skipped).
-run env PATH="/usr/bin:/bin" bash "$GM_SRC/scripts/gpu-truth" run "$B"
+# No GPU (an nvidia-smi that finds none, as on a node without devices):
+# the run says so and exits 77 (skipped).
+mkdir -p "$GM_TMP/nogpu"
+printf '#!/bin/sh\necho "No devices were found"\nexit 6\n' >"$GM_TMP/nogpu/nvidia-smi"
+chmod +x "$GM_TMP/nogpu/nvidia-smi"
+run env PATH="$GM_TMP/nogpu:$PATH" bash "$GM_SRC/scripts/gpu-truth" run "$B"
 expect_rc 77 "no GPU"
 expect_out "GPU part skipped: no GPU"
 finish
