@@ -208,6 +208,12 @@ expect_one_line_err
 prove two.scn "$GM_TMP/none"
 expect_rc 2 "missing target"
 expect_one_line_err
+head -c 100 "$I/sm80_ptx80_plain.fatbin" >"$GM_TMP/trunc.fatbin"
+prove two.scn "$GM_TMP/trunc.fatbin"
+expect_rc 2 "truncated fat binary"
+expect_one_line_err
+expect_err "trunc.fatbin: offset 0x0"
+expect_calls "load" 0
 prove two.scn --budget -1 "$I/sm90a.cubin"
 expect_rc 2 "bad budget"
 finish
