@@ -286,9 +286,11 @@ static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
      * ones inspect adds itself (a library's union) follow their file's. */
     gm_prove_module *out = gm_xcalloc(req->n_modules ? req->n_modules : 1, sizeof *out);
     size_t *files = gm_xcalloc(req->n_modules ? req->n_modules : 1, sizeof *files);
-    if (!out || !files) {
+    size_t *moved = gm_xcalloc(r->n_modules ? r->n_modules : 1, sizeof *moved);
+    if (!out || !files || !moved) {
         free(out);
         free(files);
+        free(moved);
         return oom(err);
     }
     size_t j = 0, used = 0;
@@ -299,6 +301,7 @@ static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
         if (j < r->n_modules && m->name && !strcmp(m->name, r->modules[j].name)) {
             *pm = r->modules[j];
             memset(&r->modules[j], 0, sizeof r->modules[j]);
+            moved[j] = used - 1;
             files[used - 1] = c->file[j++];
         } else {
             pm->name = gm_strdup(m->name ? m->name : "-");
@@ -328,6 +331,12 @@ static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
     }
     free(r->modules);
     free(files);
+    /* "sampled from" named on_module's order; out[] has the unions in between. */
+    for (size_t i = 0; i < used; i++)
+        for (size_t d = 0; out[i].loads && d < nd; d++)
+            if (!out[i].library_union && out[i].loads[d].sampled_from >= 0)
+                out[i].loads[d].sampled_from = (long)moved[out[i].loads[d].sampled_from];
+    free(moved);
     r->modules = out;
     r->n_modules = used;
     if (rc < 0)

@@ -140,6 +140,11 @@ if command -v objcopy >/dev/null && command -v "${CC:-cc}" >/dev/null; then
     expect_out "libtwo.so:.nv_fatbin#1 [sm_90a sm_100f compute_100f (PTX ISA 9.0)] optional: failed CUDA_ERROR_NO_BINARY_FOR_GPU (209); predicted failed"
     expect_out "libtwo.so (library: any of its images) [sm_80 sm_90a sm_100f compute_80 compute_100f (PTX ISA 9.0)] (any module loads): loaded cubin; predicted cubin"
     expect_no_out "DISAGREEMENT"
+    # Sampling names modules as printed, unions included.
+    prove lib.scn --sample "$GM_TMP/libtwo.so" "$I/app_shared"
+    expect_rc 1 "library + app_shared"
+    expect_out "4 $I/app_shared:.nv_fatbin#1 [sm_75]: failed CUDA_ERROR_NO_BINARY_FOR_GPU (209) [sampled: as module 3]; predicted failed"
+    expect_calls "load" 3
 else
     echo "note: library part skipped (no objcopy or C compiler)"
 fi
