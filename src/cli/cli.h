@@ -36,5 +36,6 @@ int gm_cli_cdi(int argc, char **argv);
 int gm_cli_preflight(int argc, char **argv);
 int gm_cli_matrix(int argc, char **argv);
 int gm_cli_report(int argc, char **argv);
+int gm_cli_prove(int argc, char **argv);
 
 #endif

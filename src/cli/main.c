@@ -22,6 +22,7 @@ static const verb verbs[] = {
     {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
     {"matrix", gm_cli_matrix, "workloads x node kinds: fits, notes, why not; what-if a driver"},
     {"report", gm_cli_report, "write the matrix as one self-contained HTML page"},
+    {"prove", gm_cli_prove, "load the target's modules on this node's GPUs; compare with the rules"},
 };
 
 /* Levenshtein distance, for "did you mean" on mistyped verbs. */
