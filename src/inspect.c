@@ -287,10 +287,26 @@ static void newest_isa(const gm_elf_scan *s, bool *found, gm_cuda_version *isa) 
         }
 }
 
+/* Keeps the strongest evidence: each source gives a version the program needs
+ * at least, so the newest one wins (sources tie: the first named stays). */
+static void take_evidence(gm_runtime_guess *g, const gm_cuda_version *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void take_evidence(gm_runtime_guess *g, const gm_cuda_version *v, const char *fmt, ...) {
+    if (g->found && gm_cuda_version_cmp(v, &g->version) <= 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->source, sizeof g->source, fmt, ap);
+    va_end(ap);
+    g->version = *v;
+    g->found = true;
+}
+
 gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s) {
     gm_runtime_guess g;
     memset(&g, 0, sizeof g);
-    for (size_t i = 0; i < s->needed.n; i++) {
+    bool shared_rt = false;
+    for (size_t i = 0; i < s->needed.n && !shared_rt; i++) {
         const char *n = s->needed.items[i];
         if (!is_cudart_name(n))
             continue;
@@ -302,51 +318,62 @@ gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s) 
         v.major = (int)maj;
         if (*e == '.')
             parse_mm(n + 13, &v); /* libcudart.so.11.0 */
-        snprintf(g.source, sizeof g.source, "DT_NEEDED %s", n);
+        shared_rt = true;
+        take_evidence(&g, &v, "DT_NEEDED %s", n);
         /* A fuller name of the same major beside it (libcudart.so.12.4.127)
          * says which minor will load; take the oldest if there are several. */
-        bool better = false;
+        const char *best_name = NULL;
         gm_cuda_version best = {0, 0};
         for (size_t k = 0; in && k < in->lib_names.n; k++) {
             gm_cuda_version w;
             if (parse_mm(in->lib_names.items[k] + 13, &w) && w.major == v.major &&
                 strchr(strchr(in->lib_names.items[k] + 13, '.') + 1, '.') &&
-                (!better || gm_cuda_version_cmp(&w, &best) < 0)) {
+                (!best_name || gm_cuda_version_cmp(&w, &best) < 0)) {
                 best = w;
-                better = true;
-                size_t used = strlen(g.source);
-                snprintf(g.source + used, sizeof g.source - used, ", %s beside it",
-                         in->lib_names.items[k]);
+                best_name = in->lib_names.items[k];
             }
         }
-        if (better && gm_cuda_version_cmp(&best, &v) > 0)
-            v = best;
-        g.found = true;
-        g.version = v;
-        return g;
+        if (best_name)
+            take_evidence(&g, &best, "DT_NEEDED %s, %s beside it", n, best_name);
     }
-    /* No shared runtime: device code in an executable or library means the
-     * runtime is linked in statically (nvcc's default). */
+    /* Standalone device files name no runtime; an executable or library with
+     * device code and no shared cudart has it linked in (nvcc's default). */
     if (!has_device_code(s) || s->kind == GM_FILE_CUBIN || s->kind == GM_FILE_PTX ||
         s->kind == GM_FILE_FATBIN)
         return g;
-    if (s->tool[0] && parse_mm(s->tool, &g.version)) {
-        g.found = true;
-        snprintf(g.source, sizeof g.source, "static runtime, toolkit %s (cubin/PTX notes)",
-                 s->tool);
-        return g;
-    }
+    gm_cuda_version tv;
+    if (s->tool[0] && parse_mm(s->tool, &tv))
+        take_evidence(&g, &tv, "%stoolkit %s (cubin/PTX notes)",
+                      shared_rt ? "" : "static runtime, ", s->tool);
     bool f = false;
     gm_cuda_version isa = {0, 0};
     newest_isa(s, &f, &isa);
     const gm_ptx_entry *pe = f ? gm_ptx_find(&isa) : NULL;
-    if (pe) {
-        g.found = true;
-        g.version = pe->first_cuda;
-        snprintf(g.source, sizeof g.source,
-                 "static runtime, at least CUDA %d.%d (first to emit PTX ISA %d.%d)",
-                 pe->first_cuda.major, pe->first_cuda.minor, isa.major, isa.minor);
-    }
+    if (pe)
+        take_evidence(&g, &pe->first_cuda, "%sat least CUDA %d.%d (first to emit PTX ISA %d.%d)",
+                      shared_rt ? "" : "static runtime, ", pe->first_cuda.major,
+                      pe->first_cuda.minor, isa.major, isa.minor);
+    /* A target exists only from some toolkit on (sm_120: 12.8). */
+    const gm_arch_entry *newest = NULL;
+    char tname[GM_VERSION_STR_MAX] = "";
+    for (size_t i = 0; i < s->n_sections; i++)
+        for (size_t r = 0; r < s->sections[i].fb.n_regions; r++) {
+            const gm_fatbin_region *rg = &s->sections[i].fb.regions[r];
+            for (size_t e = 0; e < rg->n_entries; e++) {
+                const gm_fatbin_entry *en = &rg->entries[e];
+                if (en->kind != GM_FATBIN_CUBIN && en->kind != GM_FATBIN_PTX)
+                    continue;
+                const gm_arch_entry *a = gm_arch_find(&en->target.cc);
+                if (a && (!newest || gm_cuda_version_cmp(&a->first_cuda, &newest->first_cuda) > 0)) {
+                    newest = a;
+                    gm_target_str(&en->target, tname);
+                }
+            }
+        }
+    if (newest && newest->first_cuda.major && (s->kind == GM_FILE_EXEC || s->kind == GM_FILE_SHARED))
+        take_evidence(&g, &newest->first_cuda, "%sat least CUDA %d.%d (first toolkit with %s)",
+                      shared_rt ? "" : "static runtime, ", newest->first_cuda.major,
+                      newest->first_cuda.minor, tname);
     return g;
 }
 
@@ -408,10 +435,10 @@ static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, siz
 
 /* Union of modules [from, to) into one module named after the library. */
 static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t from, size_t to,
-                         gm_module_req *u, gm_error *err) {
+                         const char *label, gm_module_req *u, gm_error *err) {
     memset(u, 0, sizeof *u);
     int rc = 0;
-    if (!(u->name = gm_asprintf("%s (library: any of its images)", s->path)))
+    if (!(u->name = gm_asprintf("%s (%s)", s->path, label)))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     for (size_t i = from; i < to && rc == 0; i++) {
         const gm_module_req *m = &r->modules[i];
@@ -435,6 +462,40 @@ static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t f
     return 0;
 }
 
+/* Modules of a file's loaded regions (embedded or not). Regions that define
+ * no kernel are left out: nothing launched can need them. */
+static int add_regions(const gm_elf_scan *s, bool embedded, gm_requirement *out, gm_error *err) {
+    for (size_t i = 0; i < s->n_sections; i++) {
+        const gm_fatbin_section *sec = &s->sections[i];
+        if (!sec->primary || sec->embedded != embedded)
+            continue;
+        for (size_t r = 0; r < sec->fb.n_regions; r++) {
+            if (sec->fb.regions[r].kernel_less)
+                continue;
+            gm_module_req m;
+            int rc = region_module(s, sec, r, &m, err);
+            if (rc < 0)
+                return rc;
+            if (m.n_cubin + m.n_ptx == 0) { /* NVVM IR only: nothing loads it */
+                gm_module_req_free(&m);
+                continue;
+            }
+            if ((rc = gm_requirement_add_module(out, &m, err)) < 0) {
+                gm_module_req_free(&m);
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+bool gm_inspect_found_device_code(const gm_inspect *in) {
+    for (size_t f = 0; f < in->n_files; f++)
+        if (has_device_code(&in->files[f]))
+            return true;
+    return false;
+}
+
 int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *err) {
     return gm_inspect_requirement_opts(in, false, out, err);
 }
@@ -452,44 +513,42 @@ int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requireme
             out->cuda_runtime = g.version;
             out->has_cuda_runtime = true;
         }
-        size_t first = out->n_modules;
-        for (size_t i = 0; i < s->n_sections; i++) {
-            const gm_fatbin_section *sec = &s->sections[i];
-            if (!sec->primary)
-                continue;
-            for (size_t r = 0; r < sec->fb.n_regions; r++) {
-                gm_module_req m;
-                if ((rc = region_module(s, sec, r, &m, err)) < 0)
-                    goto fail;
-                if (m.n_cubin + m.n_ptx == 0) { /* NVVM IR only: nothing loads it */
-                    gm_module_req_free(&m);
-                    continue;
-                }
-                if ((rc = gm_requirement_add_module(out, &m, err)) < 0) {
-                    gm_module_req_free(&m);
-                    goto fail;
-                }
-            }
+        size_t first = out->n_modules, mid = first;
+        /* Registered sections first, then fat binaries embedded in data. */
+        for (int pass = 0; pass < 2; pass++) {
+            if ((rc = add_regions(s, pass == 1, out, err)) < 0)
+                goto fail;
+            if (pass == 0)
+                mid = out->n_modules;
         }
         size_t last = out->n_modules;
         if (last == first)
             continue;
-        if (s->kind == GM_FILE_SHARED) {
+        if (s->kind == GM_FILE_SHARED || mid < last) {
+            /* A library dispatches over all its images; a program that loads
+             * embedded fat binaries itself picks one of them. */
+            bool lib = s->kind == GM_FILE_SHARED;
+            size_t from = lib ? first : mid;
             gm_module_req u;
-            if ((rc = library_union(s, out, first, last, &u, err)) < 0)
+            if ((rc = library_union(s, out, from, last,
+                                    lib ? "library: any of its images"
+                                        : "embedded fat binaries: any of them",
+                                    &u, err)) < 0)
                 goto fail;
-            for (size_t i = first; i < last; i++)
+            for (size_t i = from; i < last; i++)
                 out->modules[i].optional = true;
             if (compact) {
-                for (size_t i = first; i < last; i++)
+                for (size_t i = from; i < last; i++)
                     gm_module_req_free(&out->modules[i]);
-                out->n_modules = first;
+                out->n_modules = from;
             }
             if ((rc = gm_requirement_add_module(out, &u, err)) < 0) {
                 gm_module_req_free(&u);
                 goto fail;
             }
-            continue;
+            if (lib)
+                continue;
+            last = mid;
         }
         for (size_t i = first; i < last; i++) {
             if (!out->modules[i].optional) {

@@ -76,6 +76,11 @@ typedef struct {
     gm_compression compression;
     bool is64, debug;
     bool checked;           /* cubin/ptx below was read from the payload */
+    /* Does the image define code? 1 a cubin with a `.text*` section or a PTX
+     * with `.entry`; 0 neither; -1 not read (compressed and over
+     * GM_FATBIN_KERNEL_PROBE_MAX bytes, or a section table that cannot be read).
+     * Decided the same way at every depth. */
+    int kernels;
     gm_cubin_info cubin;
     gm_ptx_info ptx;
 } gm_fatbin_entry;
@@ -86,8 +91,19 @@ typedef struct {
     uint16_t version;
     gm_fatbin_entry *entries;
     size_t n_entries, cap;
-    char tool[64];          /* toolkit version seen in any cubin note, "" if none */
+    char tool[64];          /* newest toolkit version seen in a cubin note / PTX comment */
+    /* Every cubin and PTX entry was read and none defines code: nothing can be
+     * launched from this module (nvcc's whole-program device-link output,
+     * cuFFT's .nv_fatbin stub), so it can never make a launch fail. */
+    bool kernel_less;
 } gm_fatbin_region;
+
+/* Compressed entries up to this size are decompressed (at every depth) to
+ * tell kernel-less modules apart; larger ones count as defining code. */
+#define GM_FATBIN_KERNEL_PROBE_MAX (64u * 1024)
+
+/* Compares toolkit versions "13.0.88" / "12.8" numerically ("" is oldest). */
+int gm_fatbin_tool_cmp(const char *a, const char *b);
 
 typedef struct {
     gm_fatbin_region *regions;

@@ -76,6 +76,10 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
 int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
                                 gm_error *err);
 
+/* True if any file holds a fat binary region, cubin or PTX in what it loads
+ * (kernel-less regions count: the input was device code, none of it needed). */
+bool gm_inspect_found_device_code(const gm_inspect *in);
+
 typedef enum { GM_COVER_NONE = 0, GM_COVER_SOME = 1, GM_COVER_EVERY = 2 } gm_cover;
 
 typedef struct {

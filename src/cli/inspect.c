@@ -127,7 +127,8 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
                sec->member ? sec->member : "", sec->member ? ":" : "", sec->section, "",
                (unsigned long long)sec->offset, (unsigned long long)sec->size,
                sec->fb.n_regions, sec->fb.n_regions == 1 ? "y" : "ies",
-               sec->primary ? "" : " (not loaded: input to device linking)");
+               sec->embedded ? " (embedded in data: loaded by the program itself)"
+               : sec->primary ? "" : " (not loaded: input to device linking)");
     }
     size_t ndeps = 0;
     for (size_t i = 0; i < s->needed.n; i++)
@@ -140,35 +141,54 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
         printf("  CUDA runtime: %s (%s)\n", gm_cuda_version_str(&g.version, v), g.source);
     else if (nfb)
         printf("  CUDA runtime: unknown\n");
-    /* Modules of this file, in the order inspect added them. */
-    size_t first = *mi;
+    /* Modules of this file, in the order inspect added them: registered
+     * sections, then embedded fat binaries, then the union module. */
+    size_t first = *mi, n_kless = 0, n_emb = 0, n_nvvm = 0;
     bool group = !entries && nfb > 8;
-    for (size_t i = 0; i < s->n_sections; i++) {
-        const gm_fatbin_section *sec = &s->sections[i];
-        if (!sec->primary)
-            continue;
-        for (size_t r = 0; r < sec->fb.n_regions; r++) {
-            const gm_fatbin_region *rg = &sec->fb.regions[r];
-            bool loads = false;
-            for (size_t e = 0; e < rg->n_entries; e++)
-                loads |= rg->entries[e].kind != GM_FATBIN_NVVM;
-            if (loads && *mi < req->n_modules) {
-                if (group)
-                    (*mi)++;
-                else
-                    print_module(s, &req->modules[(*mi)++]);
-            } else {
-                printf("    fat binary at 0x%llx: NVVM IR only (nothing the driver loads)\n",
-                       (unsigned long long)(sec->offset + rg->offset));
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->n_sections; i++) {
+            const gm_fatbin_section *sec = &s->sections[i];
+            if (!sec->primary || sec->embedded != (pass == 1))
+                continue;
+            for (size_t r = 0; r < sec->fb.n_regions; r++) {
+                const gm_fatbin_region *rg = &sec->fb.regions[r];
+                bool loads = false;
+                for (size_t e = 0; e < rg->n_entries; e++)
+                    loads |= rg->entries[e].kind != GM_FATBIN_NVVM;
+                if (rg->kernel_less) {
+                    n_kless++;
+                    if (!group)
+                        printf("    fat binary at 0x%llx: %s\n",
+                               (unsigned long long)(sec->offset + rg->offset),
+                               "kernel-less, not required (defines no kernel)");
+                } else if (loads && *mi < req->n_modules) {
+                    n_emb += pass == 1;
+                    if (group)
+                        (*mi)++;
+                    else
+                        print_module(s, &req->modules[(*mi)++]);
+                } else if (!group) {
+                    printf("    fat binary at 0x%llx: NVVM IR only (nothing the driver loads)\n",
+                           (unsigned long long)(sec->offset + rg->offset));
+                } else {
+                    n_nvvm++;
+                }
+                if (entries)
+                    print_entries(rg);
             }
-            if (entries)
-                print_entries(rg);
         }
     }
-    if (group)
+    if (group && *mi > first)
         print_groups(s, req, first, *mi);
-    if (s->kind == GM_FILE_SHARED && *mi > first && *mi < req->n_modules)
-        print_module(s, &req->modules[(*mi)++]); /* the library's union */
+    if (n_nvvm)
+        printf("    %zu fat binar%s NVVM IR only (nothing the driver loads)\n", n_nvvm,
+               n_nvvm == 1 ? "y" : "ies");
+    if (group && n_kless)
+        printf("    %zu fat binar%s kernel-less, not required (define no kernel)\n", n_kless,
+               n_kless == 1 ? "y" : "ies");
+    if (((s->kind == GM_FILE_SHARED && *mi > first) || (s->kind != GM_FILE_SHARED && n_emb)) &&
+        *mi < req->n_modules)
+        print_module(s, &req->modules[(*mi)++]); /* the union */
 }
 
 static void print_summary(const gm_requirement *req) {

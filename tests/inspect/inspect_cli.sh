@@ -12,7 +12,11 @@ expect_out "CUDA libraries needed: libcudart.so.13"
 expect_out "CUDA runtime: 13.0 (DT_NEEDED libcudart.so.13)"
 expect_out "sm_75"
 expect_no_out "compute_"
-expect_out "requirement: 2 modules (0 optional), CUDA runtime 13.0"
+# The second fat binary is nvcc's whole-program device-link output: its cubin
+# has no .text section and its _dlink.reg.c says NUM_PRELINKED_OBJECTS 0, so
+# nothing is launched from it (docs/inspect.md, loader model).
+expect_out "kernel-less, not required"
+expect_out "requirement: 1 module (0 optional), CUDA runtime 13.0"
 
 # --list, line for line as cuobjdump prints it (a only on cubins' names, f only on PTX).
 run "$G" inspect --list "$D/sm90a_sm100f_zstd.fatbin"
