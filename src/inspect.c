@@ -14,6 +14,7 @@
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
+#include "inspect_internal.h"
 
 const char *gm_cover_name(gm_cover c) {
     return c == GM_COVER_EVERY ? "every" : c == GM_COVER_SOME ? "some" : "none";
@@ -119,13 +120,16 @@ static int record_error(gm_inspect *in, const gm_error *e, gm_error *err) {
 
 static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     walk_ctx *c = vctx;
-    gm_inspect *in = c->in;
+    return gm_inspect_visit(c->in, c->origin, f, err);
+}
+
+int gm_inspect_visit(gm_inspect *in, const char *origin, gm_image_file *f, gm_error *err) {
     const char *slash = strrchr(f->path, '/');
     int rc = gm_inspect_note_name(in, slash ? slash + 1 : f->path, err);
     if (rc < 0)
         return rc;
     char name[4096];
-    snprintf(name, sizeof name, "%s:%s", c->origin, f->path);
+    snprintf(name, sizeof name, "%s:%s", origin, f->path);
     gm_elf_scan s;
     gm_error fe = {0};
     int fd = gm_image_file_fd(f);
@@ -239,11 +243,26 @@ int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, g
             return gm_error_set(err, GM_EIO, "%s: cannot read: %s", path, strerror(errno));
         if (gm_elfscan_sniff(head, (size_t)n, path))
             return gm_inspect_add_file(in, path, err);
+        if (gm_inspect_pkg_sniff(head, (size_t)n) != GM_PKG_NONE) {
+            bool handled;
+            int prc = gm_inspect_add_package(in, path, &handled, err);
+            if (prc < 0 || handled)
+                return prc;
+        }
     }
     walk_ctx c = {in, path};
     gm_image_info local = {0};
     gm_image_info *ii = info ? info : &local;
+    size_t files_before = in->n_files, skipped_before = in->n_skipped;
     int rc = gm_image_walk(path, visit, &c, ii, err);
+    if (rc == 0 && ii->kind && !strcmp(ii->kind, "file") && in->n_files == files_before &&
+        in->n_skipped > skipped_before) {
+        gm_image_info_free(&local);
+        return gm_error_set(err, GM_EUNSUPPORTED,
+                            "%s: not an ELF, fat binary, cubin, PTX, ar archive, package (.whl, "
+                            ".zip, .conda, .tar.*), image or directory",
+                            path);
+    }
     if (rc == 0)
         rc = take_env(in, &ii->env, err);
     gm_image_info_free(&local);

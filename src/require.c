@@ -139,7 +139,7 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
     static const char *const keys[] = {
         "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
         "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
-        "min_memory_mib", "nvidia_require", "nvidia_disable_require", NULL};
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "device_code", NULL};
     char buf[96];
     bool has;
     long v;
@@ -195,12 +195,15 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
             r->n_exact_cc++;
         }
     }
+    bool device_code = true;
     if (gm_json_long(o, "device_count", path, false, 0, 1 << 20, &r->device_count, NULL, c, err) < 0 ||
         gm_json_long(o, "min_memory_mib", path, false, 0, 1L << 40, &r->min_memory_mib, NULL, c,
                      err) < 0 ||
         gm_json_bool(o, "nvidia_disable_require", path, &r->nvidia_disable_require, NULL, c, err) < 0 ||
+        gm_json_bool(o, "device_code", path, &device_code, NULL, c, err) < 0 ||
         parse_strlist(o, "nvidia_require", path, &r->nvidia_require, c, err) < 0)
         return GM_EINVAL;
+    r->no_device_code = !device_code;
     for (size_t i = 0; i < r->nvidia_require.n; i++)
         if (gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
             return gm_error_prefix(err, "%s: %s.nvidia_require[%zu]: ", c->origin, path, i);
@@ -480,6 +483,8 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     }
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
+    if (r->no_device_code)
+        json_object_set_new(o, "device_code", json_false());
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

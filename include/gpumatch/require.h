@@ -47,6 +47,9 @@ typedef struct {
     long min_memory_mib;            /* per device; 0 = none */
     gm_strlist nvidia_require;      /* NVIDIA_REQUIRE_* values; all must hold */
     bool nvidia_disable_require;
+    /* Derived by inspect from files holding no device code at all: JSON
+     * "device_code": false, so a CPU-only input is never read as a pass. */
+    bool no_device_code;
 } gm_requirement;
 
 void gm_requirement_init(gm_requirement *r);

@@ -13,13 +13,15 @@ static void usage(FILE *f) {
             "usage: gpumatch inspect [--json | --list] [--entries] [--confirm | --verify]\n"
             "                        [-o FILE] PATH...\n"
             "  PATH: executable, shared library, object, static library, .fatbin/.cubin/.ptx,\n"
-            "        directory tree, docker-archive/OCI tarball or OCI layout directory\n"
+            "        directory tree, docker-archive/OCI tarball or OCI layout directory,\n"
+            "        package (.whl, .zip, .conda, conda .tar.bz2) or a compressed file\n"
             "  --json     print the requirement document (input of check --require)\n"
             "  --list     print what `cuobjdump --list-elf --list-ptx` prints, per file\n"
             "  --entries  list every fat binary entry in the report\n"
             "  --confirm  also decompress the head of compressed entries to check them\n"
             "  --verify   decompress and check every entry completely\n"
-            "exit: 0 ok, 2 bad usage or a malformed/unreadable input\n");
+            "exit: 0 ok, 1 no device code found (the JSON says \"device_code\": false),\n"
+            "      2 bad usage or a malformed, unreadable or unsupported input\n");
 }
 
 static const char *short_target(const gm_target *t, char buf[GM_VERSION_STR_MAX]) {
@@ -231,6 +233,46 @@ static void print_summary(const gm_requirement *req) {
     free(cov);
 }
 
+bool gm_cli_is_json_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    int ch = EOF;
+    if (f) {
+        do
+            ch = fgetc(f);
+        while (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
+        fclose(f);
+    }
+    return ch == '{' || ch == '[';
+}
+
+int gm_cli_inspect_require(const char *path, gm_requirement *req) {
+    gm_inspect in;
+    gm_error err = {0};
+    gm_inspect_init(&in, GM_FATBIN_HEADERS);
+    int st = gm_inspect_add_path(&in, path, NULL, &err), rc = GM_EXIT_OK;
+    if (st < 0) {
+        gm_cli_error("check", &err);
+        rc = GM_EXIT_INPUT;
+    }
+    for (size_t i = 0; i < in.errors.n; i++) {
+        gm_cli_errorf("check", "%s", in.errors.items[i]);
+        rc = GM_EXIT_INPUT;
+    }
+    if (rc == GM_EXIT_OK && !gm_inspect_found_device_code(&in)) {
+        gm_cli_errorf("check", "%s: no device code found: nothing to check", path);
+        rc = GM_EXIT_INPUT;
+    }
+    if (rc == GM_EXIT_OK) {
+        gm_requirement_free(req);
+        if (gm_inspect_requirement_opts(&in, true, req, &err) < 0) {
+            gm_cli_error("check", &err);
+            rc = GM_EXIT_INPUT;
+        }
+    }
+    gm_inspect_free(&in);
+    return rc;
+}
+
 int gm_cli_inspect(int argc, char **argv) {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},     {"list", no_argument, NULL, 'l'},
@@ -300,6 +342,14 @@ int gm_cli_inspect(int argc, char **argv) {
         gm_cli_error("inspect", &err);
         gm_inspect_free(&in);
         return GM_EXIT_INPUT;
+    }
+    /* Nothing found is an answer, not a pass. */
+    if (rc == GM_EXIT_OK && !gm_inspect_found_device_code(&in)) {
+        req.no_device_code = true;
+        gm_cli_errorf("inspect", "no device code found in %s%s (%zu file%s read, %zu skipped)",
+                      argv[optind], argc - optind > 1 ? " ..." : "", in.n_files,
+                      in.n_files == 1 ? "" : "s", in.n_skipped);
+        rc = GM_EXIT_NO;
     }
     if (json) {
         char *text = gm_requirement_to_json(&req, &err);
