@@ -114,6 +114,9 @@ static int scan_cubin(gm_elf_scan *s, const unsigned char *p, size_t len, gm_err
     e.target.cc.minor = e.sm % 10;
     /* The a/f variant is not in e_flags (CUDA 13); the note's -arch option has it. */
     variant_of(e.cubin.arch_option, &e.target.variant);
+    /* ptxas 12.x writes sm_90a in the old ABI with bit 0x800 (cuobjdump: sm_90a). */
+    if (e.cubin.arch_specific)
+        e.target.variant = GM_VARIANT_ARCH;
     if (e.sm < 10)
         return gm_error_set(err, GM_EFORMAT, "%s: cubin e_flags give no SM number", s->path);
     return synth_entry(s, &e, err);

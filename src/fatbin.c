@@ -129,8 +129,10 @@ int gm_cubin_probe(const void *data, size_t len, bool full, const char *origin, 
     out->osabi = p[7];
     out->abi_version = p[8];
     out->e_flags = rd32(p + 0x30);
-    if (out->osabi == 0x33)
+    if (out->osabi == 0x33) {
         out->sm = (int)(out->e_flags & 0xff);
+        out->arch_specific = out->e_flags & 0x800;
+    }
     else if (out->osabi == 0x41)
         out->sm = (int)((out->e_flags >> 8) & 0xff);
     else {
@@ -444,6 +446,21 @@ static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t en
         return ferr(err, origin, at, "entry options offset points outside its header");
     if (id_off && (id_off > e->header_size || id_len > e->header_size - id_off))
         return ferr(err, origin, at, "entry identifier points outside its header");
+    if (id_off && id_len) {
+        /* A source path ("/src/k.cu", padded "k.cu "): keep the file name. */
+        const unsigned char *id = h + id_off;
+        size_t n = strnlen((const char *)id, id_len), b = 0;
+        while (n && (id[n - 1] == ' ' || id[n - 1] == '\t'))
+            n--;
+        for (size_t i = 0; i < n; i++)
+            if (id[i] == '/')
+                b = i + 1;
+        n -= b;
+        if (n > sizeof e->ident - 1)
+            n = sizeof e->ident - 1;
+        memcpy(e->ident, id + b, n);
+        e->ident[n] = '\0';
+    }
     bool lz4 = e->flags & GM_FATBIN_F_LZ4, zstd = e->flags & GM_FATBIN_F_ZSTD;
     if (lz4 && zstd)
         return ferr(err, origin, at, "entry is flagged both LZ4- and zstd-compressed");

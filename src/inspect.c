@@ -699,7 +699,7 @@ char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
             sb_printf(&b, "\nmember %s:%s:\n", abs, member);
         for (size_t i = 0; i < s->n_sections; i++) {
             const gm_fatbin_section *sec = &s->sections[i];
-            if (!sec->primary)
+            if (!sec->primary || sec->embedded) /* cuobjdump reads the sections only */
                 continue;
             if (member && (!sec->member || strcmp(sec->member, member)))
                 continue;
@@ -712,14 +712,27 @@ char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
                                               en->kind == GM_FATBIN_PTX
                                           ? "f"
                                           : "";
+                    /* An entry with an identifier is named after it, without
+                     * the index: "k.cu" -> "k.sm_80.cubin" (cuobjdump 13). */
+                    char id[64] = "", num[32] = "";
+                    if (en->ident[0]) {
+                        snprintf(id, sizeof id, "%s", en->ident);
+                        char *d = strrchr(id, '.');
+                        if (d && d != id)
+                            *d = '\0';
+                    }
                     if (en->kind == GM_FATBIN_CUBIN) {
                         nelf++;
-                        sb_printf(&b, "ELF file %4zu: %s.%zu.sm_%d%s.cubin\n", nelf, base, nelf,
-                                  en->sm, suf);
+                        if (!id[0])
+                            snprintf(num, sizeof num, ".%zu", nelf);
+                        sb_printf(&b, "ELF file %4zu: %s%s.sm_%d%s.cubin\n", nelf,
+                                  id[0] ? id : base, num, en->sm, suf);
                     } else if (en->kind == GM_FATBIN_PTX) {
                         nptx++;
-                        sb_printf(&b, "PTX file %4zu: %s.%zu.sm_%d%s.ptx\n", nptx, base, nptx,
-                                  en->sm, suf);
+                        if (!id[0])
+                            snprintf(num, sizeof num, ".%zu", nptx);
+                        sb_printf(&b, "PTX file %4zu: %s%s.sm_%d%s.ptx\n", nptx,
+                                  id[0] ? id : base, num, en->sm, suf);
                     }
                 }
         }

@@ -50,6 +50,7 @@ typedef struct {
     uint8_t abi_version;
     uint32_t e_flags;
     int sm;               /* from e_flags: bits 0-7 (old ABI), bits 8-15 (new ABI) */
+    bool arch_specific;   /* old ABI e_flags bit 0x800: sm_90a from ptxas 12.x (0x5a0d5a) */
     char tool[64];        /* "13.0.88" from .note.nv.tkinfo, "" if not read */
     char arch_option[32]; /* "sm_90a" from the note's "-arch" option, "" if not read */
 } gm_cubin_info;
@@ -74,6 +75,9 @@ typedef struct {
     gm_target target;       /* kind/cc/variant from sm + flags */
     gm_cuda_version code_version; /* PTX ISA for PTX entries */
     gm_compression compression;
+    /* The header's identifier (fatbinary --ident, which nvcc passes for -G and
+     * -lineinfo builds: the source name, "k.cu"); "" if none. */
+    char ident[64];
     bool is64, debug;
     bool checked;           /* cubin/ptx below was read from the payload */
     /* Does the image define code? 1 a cubin with a `.text*` section or a PTX
