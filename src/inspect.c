@@ -519,13 +519,15 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
     return gm_inspect_requirement_opts(in, false, out, err);
 }
 
-int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
-                                gm_error *err) {
+/* Runtime and modules of a set of files (idx NULL: all of them). */
+static int set_requirement(const gm_inspect *in, const size_t *idx, size_t n_idx, bool compact,
+                           gm_requirement *out, gm_error *err) {
     gm_requirement_init(out);
     int rc;
     size_t n_specific = 0, n_portable = 0, cap = 0, *specific = NULL;
-    for (size_t f = 0; f < in->n_files; f++) {
-        const gm_elf_scan *s = &in->files[f];
+    size_t nf = idx ? n_idx : in->n_files;
+    for (size_t fi = 0; fi < nf; fi++) {
+        const gm_elf_scan *s = &in->files[idx ? idx[fi] : fi];
         gm_runtime_guess g = gm_inspect_runtime(in, s);
         if (g.found && (!out->has_cuda_runtime ||
                         gm_cuda_version_cmp(&g.version, &out->cuda_runtime) > 0)) {
@@ -586,17 +588,274 @@ int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requireme
         for (size_t i = 0; i < n_specific; i++)
             out->modules[specific[i]].optional = false;
     free(specific);
-    specific = NULL;
-    for (size_t i = 0; i < in->nvidia_require.n; i++)
-        if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0) {
-            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-            goto fail;
-        }
-    out->nvidia_disable_require = in->nvidia_disable_require;
     return 0;
 fail:
     free(specific);
     gm_requirement_free(out);
+    return rc;
+}
+
+static int add_image_settings(const gm_inspect *in, gm_requirement *out, gm_error *err) {
+    for (size_t i = 0; i < in->nvidia_require.n; i++)
+        if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+    out->nvidia_disable_require = in->nvidia_disable_require;
+    return 0;
+}
+
+int gm_inspect_requirement_flat(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err) {
+    int rc = set_requirement(in, NULL, 0, compact, out, err);
+    if (rc == 0 && (rc = add_image_settings(in, out, err)) < 0)
+        gm_requirement_free(out);
+    return rc;
+}
+
+/* ---- the loader model for trees: entry points and what they link ---- */
+
+static const char *base_name(const char *p) {
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static size_t dir_len(const char *p) { return (size_t)(base_name(p) - p); }
+
+typedef struct {
+    const char *name; /* base name or soname */
+    size_t file;
+} name_ix;
+
+static int cmp_name_ix(const void *a, const void *b) {
+    const name_ix *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->file > y->file) - (x->file < y->file);
+}
+
+/* The file a DT_NEEDED name resolves to in the set: same directory first
+ * (RPATH $ORIGIN, the usual layout), else the first file of that name or
+ * soname. ix is sorted by name. */
+static long resolve(const gm_inspect *in, const name_ix *ix, size_t n_ix, size_t from,
+                    const char *needed) {
+    size_t lo = 0, hi = n_ix;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(ix[mid].name, needed) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *fp = in->files[from].path;
+    long any = -1;
+    for (size_t i = lo; i < n_ix && !strcmp(ix[i].name, needed); i++) {
+        const char *tp = in->files[ix[i].file].path;
+        if (ix[i].file == from)
+            continue;
+        if (dir_len(tp) == dir_len(fp) && !strncmp(tp, fp, dir_len(fp)))
+            return (long)ix[i].file;
+        if (any < 0)
+            any = (long)ix[i].file;
+    }
+    return any;
+}
+
+/* "dir/libbitsandbytes_cuda118.so" -> "dir/libbitsandbytes_cuda*.so"; false
+ * when the name carries no CUDA version. */
+static bool alt_key(const char *path, char *key, size_t len) {
+    const char *b = base_name(path), *c = strstr(b, "cuda");
+    while (c && !(c[4] >= '0' && c[4] <= '9'))
+        c = strstr(c + 4, "cuda");
+    if (!c)
+        return false;
+    const char *e = c + 4;
+    while (*e >= '0' && *e <= '9')
+        e++;
+    snprintf(key, len, "%.*scuda*%s", (int)(c - path), path, e);
+    return true;
+}
+
+typedef struct {
+    size_t *files; /* the entry point and its closure */
+    size_t n;
+    char key[1024];
+    bool alt, taken;
+} ep_work;
+
+static int closure(const gm_inspect *in, size_t root, const long *dep_first, const long *deps,
+                   ep_work *w, gm_error *err) {
+    size_t cap = 0;
+    if (gm_grow((void **)&w->files, &cap, 1, sizeof *w->files) < 0)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    w->files[w->n++] = root;
+    for (size_t q = 0; q < w->n; q++)
+        for (long k = dep_first[w->files[q]]; k < dep_first[w->files[q] + 1]; k++) {
+            bool seen = deps[k] < 0;
+            for (size_t j = 0; j < w->n && !seen; j++)
+                seen = w->files[j] == (size_t)deps[k];
+            if (seen)
+                continue;
+            if (gm_grow((void **)&w->files, &cap, w->n + 1, sizeof *w->files) < 0)
+                return gm_error_set(err, GM_ENOMEM, "out of memory");
+            w->files[w->n++] = (size_t)deps[k];
+        }
+    return 0;
+}
+
+static int variant_from(const gm_inspect *in, const ep_work *w, bool compact, gm_req_variant *v,
+                        gm_error *err) {
+    gm_requirement r;
+    int rc = set_requirement(in, w->files, w->n, compact, &r, err);
+    if (rc < 0)
+        return rc;
+    memset(v, 0, sizeof *v);
+    v->name = gm_strdup(in->files[w->files[0]].path);
+    v->cuda_runtime = r.cuda_runtime;
+    v->has_cuda_runtime = r.has_cuda_runtime;
+    v->modules = r.modules;
+    v->n_modules = r.n_modules;
+    r.modules = NULL;
+    r.n_modules = 0;
+    gm_requirement_free(&r);
+    return v->name ? 0 : gm_error_set(err, GM_ENOMEM, "out of memory");
+}
+
+int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err) {
+    size_t n = in->n_files;
+    int rc = 0;
+    long *dep_first = gm_xcalloc(n + 1, sizeof *dep_first), *deps = NULL;
+    bool *needed = gm_xcalloc(n ? n : 1, sizeof *needed);
+    ep_work *w = gm_xcalloc(n ? n : 1, sizeof *w);
+    size_t n_deps = 0, n_w = 0, n_groups = 0;
+    gm_requirement_init(out);
+    if (!dep_first || !needed || !w) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        n_deps += in->files[i].needed.n;
+    if (!(deps = gm_xcalloc(n_deps ? n_deps : 1, sizeof *deps))) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    name_ix *ix = gm_xcalloc(2 * n + 1, sizeof *ix);
+    size_t n_ix = 0;
+    if (!ix) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const gm_elf_scan *t = &in->files[i];
+        if (t->kind != GM_FILE_SHARED && t->kind != GM_FILE_EXEC)
+            continue;
+        ix[n_ix++] = (name_ix){base_name(t->path), i};
+        if (t->soname && strcmp(t->soname, base_name(t->path)))
+            ix[n_ix++] = (name_ix){t->soname, i};
+    }
+    qsort(ix, n_ix, sizeof *ix, cmp_name_ix);
+    n_deps = 0;
+    for (size_t i = 0; i < n; i++) {
+        dep_first[i] = (long)n_deps;
+        for (size_t k = 0; k < in->files[i].needed.n; k++) {
+            long t = resolve(in, ix, n_ix, i, in->files[i].needed.items[k]);
+            deps[n_deps++] = t;
+            if (t >= 0)
+                needed[t] = true;
+        }
+    }
+    dep_first[n] = (long)n_deps;
+    free(ix);
+    /* Entry points: programs, libraries nothing here links (plugins, Python
+     * extension modules), and device files of their own. CPU-only ones drop. */
+    /* Objects, static libraries and standalone fat binaries, cubins and PTX
+     * are parts of one program being built: together they are one entry point. */
+    ep_work loose = {0};
+    size_t loose_cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        gm_file_kind k = in->files[i].kind;
+        if (k == GM_FILE_EXEC || k == GM_FILE_SHARED || !has_device_code(&in->files[i]))
+            continue;
+        if (gm_grow((void **)&loose.files, &loose_cap, loose.n + 1, sizeof *loose.files) < 0) {
+            free(loose.files);
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto done;
+        }
+        loose.files[loose.n++] = i;
+    }
+    if (loose.n)
+        w[n_w++] = loose;
+    for (size_t i = 0; i < n; i++) {
+        const gm_elf_scan *s = &in->files[i];
+        if ((s->kind == GM_FILE_SHARED && needed[i]) ||
+            (s->kind != GM_FILE_SHARED && s->kind != GM_FILE_EXEC))
+            continue;
+        ep_work *e = &w[n_w];
+        if ((rc = closure(in, i, dep_first, deps, e, err)) < 0)
+            goto done;
+        bool code = false;
+        for (size_t k = 0; k < e->n && !code; k++)
+            code = has_device_code(&in->files[e->files[k]]);
+        if (!code) {
+            free(e->files);
+            memset(e, 0, sizeof *e);
+            continue;
+        }
+        e->alt = s->kind == GM_FILE_SHARED && alt_key(s->path, e->key, sizeof e->key);
+        n_w++;
+    }
+    /* Group alternatives (same key); a key met once is an ordinary entry point. */
+    for (size_t i = 0; i < n_w; i++) {
+        if (w[i].taken)
+            continue;
+        size_t same = 1;
+        for (size_t k = i + 1; k < n_w; k++)
+            same += w[i].alt && w[k].alt && !strcmp(w[i].key, w[k].key);
+        w[i].alt = same > 1;
+        for (size_t k = i + 1; w[i].alt && k < n_w; k++)
+            if (w[k].alt && !strcmp(w[i].key, w[k].key))
+                w[k].taken = true;
+        n_groups++;
+    }
+    if (n_groups <= 1 && !(n_w && w[0].alt)) {
+        /* One program (or none): the flat document, as for a single file. */
+        rc = gm_inspect_requirement_flat(in, compact, out, err);
+        goto done;
+    }
+    out->entry_points = gm_xcalloc(n_groups, sizeof *out->entry_points);
+    if (!out->entry_points) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n_w; i++) {
+        if (w[i].taken)
+            continue;
+        gm_entry_point *ep = &out->entry_points[out->n_entry_points++];
+        size_t nv = 1;
+        for (size_t k = i + 1; w[i].alt && k < n_w; k++)
+            nv += w[k].taken && w[k].alt && !strcmp(w[i].key, w[k].key);
+        ep->name = gm_strdup(w[i].alt ? w[i].key : in->files[w[i].files[0]].path);
+        ep->variants = gm_xcalloc(nv, sizeof *ep->variants);
+        if (!ep->name || !ep->variants) {
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t k = i; k < n_w && ep->n_variants < nv; k++) {
+            if (k != i && !(w[k].taken && w[k].alt && !strcmp(w[i].key, w[k].key)))
+                continue;
+            if ((rc = variant_from(in, &w[k], compact, &ep->variants[ep->n_variants], err)) < 0)
+                goto done;
+            ep->n_variants++;
+        }
+    }
+    rc = add_image_settings(in, out, err);
+done:
+    for (size_t i = 0; w && i < n; i++)
+        free(w[i].files);
+    free(w);
+    free(needed);
+    free(deps);
+    free(dep_first);
+    if (rc < 0)
+        gm_requirement_free(out);
     return rc;
 }
 

@@ -273,6 +273,59 @@ int gm_cli_inspect_require(const char *path, gm_requirement *req) {
     return rc;
 }
 
+/* Per entry point of a tree: the compute capabilities where one of its
+ * variants has every required module loading, and the variants' runtimes. */
+static void print_entry_points(const gm_requirement *r) {
+    if (!r->n_entry_points)
+        return;
+    size_t na;
+    const gm_arch_entry *arch = gm_table_arch(&na);
+    printf("\nentry points (each must run; one variant of each suffices):\n");
+    for (size_t e = 0; e < r->n_entry_points; e++) {
+        const gm_entry_point *ep = &r->entry_points[e];
+        bool *fits = calloc(na ? na : 1, sizeof *fits);
+        char rts[256] = "";
+        size_t used = 0;
+        if (!fits)
+            return;
+        for (size_t k = 0; k < ep->n_variants; k++) {
+            const gm_req_variant *v = &ep->variants[k];
+            gm_requirement t;
+            gm_requirement_init(&t);
+            t.modules = v->modules;
+            t.n_modules = v->n_modules;
+            gm_coverage *cov = NULL;
+            size_t n = 0;
+            gm_error err = {0};
+            if (gm_inspect_coverage(&t, &cov, &n, &err) == 0)
+                for (size_t i = 0; i < n && i < na; i++)
+                    fits[i] |= cov[i].cover == GM_COVER_EVERY ||
+                               (!t.n_modules && cov[i].cover == GM_COVER_NONE);
+            free(cov);
+            char vs[GM_VERSION_STR_MAX];
+            if (v->has_cuda_runtime && used < sizeof rts &&
+                !strstr(rts, gm_cuda_version_str(&v->cuda_runtime, vs)))
+                used += (size_t)snprintf(rts + used, sizeof rts - used, "%s%s", used ? " " : "",
+                                         vs);
+        }
+        printf("  %s", ep->name ? ep->name : "-");
+        if (ep->n_variants > 1)
+            printf(" (%zu alternatives)", ep->n_variants);
+        printf("\n    CUDA runtime%s: %s\n    runs on CC:", ep->n_variants > 1 ? "s" : "",
+               rts[0] ? rts : "none stated");
+        size_t shown = 0;
+        for (size_t i = 0; i < na; i++) {
+            char c[GM_VERSION_STR_MAX];
+            if (fits[i]) {
+                printf(" %s", gm_cc_str(&arch[i].cc, c));
+                shown++;
+            }
+        }
+        printf("%s\n", shown ? "" : " none");
+        free(fits);
+    }
+}
+
 int gm_cli_inspect(int argc, char **argv) {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},     {"list", no_argument, NULL, 'l'},
@@ -338,7 +391,10 @@ int gm_cli_inspect(int argc, char **argv) {
         return rc;
     }
     gm_requirement req;
-    if (gm_inspect_requirement_opts(&in, json, &req, &err) < 0) {
+    /* The report lists modules file by file: the flat form; the document (and
+     * the report's entry point section) the loader model. */
+    if ((json ? gm_inspect_requirement_opts(&in, true, &req, &err)
+              : gm_inspect_requirement_flat(&in, false, &req, &err)) < 0) {
         gm_cli_error("inspect", &err);
         gm_inspect_free(&in);
         return GM_EXIT_INPUT;
@@ -370,6 +426,14 @@ int gm_cli_inspect(int argc, char **argv) {
             printf("(%zu file%s without device code or ELF skipped)\n", in.n_skipped,
                    in.n_skipped == 1 ? "" : "s");
         print_summary(&req);
+        gm_requirement eps;
+        if (gm_inspect_requirement_opts(&in, true, &eps, &err) < 0) {
+            gm_cli_error("inspect", &err);
+            rc = GM_EXIT_INPUT;
+        } else {
+            print_entry_points(&eps);
+            gm_requirement_free(&eps);
+        }
     }
     gm_requirement_free(&req);
     gm_inspect_free(&in);
