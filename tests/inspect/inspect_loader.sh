@@ -71,4 +71,45 @@ for prog in app app_gxx; do
     run "$G" check --node "$W/old.json" --require "$W/$prog"
     expect_rc 1 "check --require $prog (binary) on driver 575"
 done
+
+# A tree: a plugin shipped as alternatives that differ by CUDA version in the
+# name (as bitsandbytes ships libbitsandbytes_cuda118.so ... _cuda132.so and
+# loads one). libalt_cuda120.so has only sm_75, libalt_cuda130.so only sm_90:
+# by the cubin rule (same major, minor >= ; no PTX), CC 7.5 runs the first,
+# 9.0 the second, 8.0 neither. Intersecting the files would refuse every GPU.
+# A second entry point, a program with its own library (DT_NEEDED closure),
+# must run too: libk.so has sm_75 and sm_90 cubins.
+printf '__global__ void ka(float *x) { x[0] = 1; }\nvoid alt(void) { ka<<<1, 1>>>(0); }\n' >"$W/alt.cu"
+printf '__global__ void kk(float *x) { x[0] = 2; }\nvoid kfn(void) { kk<<<1, 1>>>(0); }\n' >"$W/k.cu"
+printf 'void kfn(void);\nint main() { kfn(); return 0; }\n' >"$W/main.cu"
+T="$W/tree"
+mkdir -p "$T/plugin" "$T/bin"
+"$NVCC" -shared -Xcompiler -fPIC -gencode arch=compute_75,code=sm_75 -o "$T/plugin/libalt_cuda120.so" "$W/alt.cu" >>"$W/log" 2>&1 &
+"$NVCC" -shared -Xcompiler -fPIC -gencode arch=compute_90,code=sm_90 -o "$T/plugin/libalt_cuda130.so" "$W/alt.cu" >>"$W/log" 2>&1
+wait
+"$NVCC" -shared -Xcompiler -fPIC -gencode arch=compute_75,code=sm_75 -gencode arch=compute_90,code=sm_90 -o "$T/bin/libk.so" "$W/k.cu" >>"$W/log" 2>&1 &&
+"$NVCC" -o "$T/bin/prog" "$W/main.cu" -L"$T/bin" -lk -Xlinker -rpath='$ORIGIN' >>"$W/log" 2>&1 ||
+    fail "nvcc tree build failed: $(tail -3 "$W/log")"
+node t4 580.65.06 13.0 7.5 >"$W/t4.json"
+node a100 580.65.06 13.0 8.0 >"$W/a100.json"
+node h100 580.65.06 13.0 9.0 >"$W/h100.json"
+run "$G" inspect --json -o "$W/tree.json" "$T"
+expect_rc 0 "inspect tree"
+grep -q '"entry_points"' "$W/tree.json" || fail "tree requirement has no entry_points"
+run "$G" inspect "$T"
+expect_out "libalt_cuda*.so (2 alternatives)"
+run "$G" check --node "$W/t4.json" --require "$W/tree.json"
+expect_rc 0 "tree on CC 7.5 (libalt_cuda120.so)"
+expect_out "1 of 2 variants fit"
+run "$G" check --node "$W/h100.json" --require "$W/tree.json"
+expect_rc 0 "tree on CC 9.0 (libalt_cuda130.so)"
+run "$G" check --node "$W/a100.json" --require "$W/tree.json"
+expect_rc 1 "tree on CC 8.0 (no variant has code for 8.0)"
+expect_out "none of its 2 variants fits"
+# Without the CC 9.0 code in the program's library, H100 is refused by that
+# entry point even though a plugin variant fits.
+"$NVCC" -shared -Xcompiler -fPIC -gencode arch=compute_75,code=sm_75 -o "$T/bin/libk.so" "$W/k.cu" >>"$W/log" 2>&1
+run "$G" check --node "$W/h100.json" --require "$T"
+expect_rc 1 "tree whose program lacks sm_90 on CC 9.0"
+expect_out "bin/prog"
 finish
