@@ -156,6 +156,27 @@ static uint32_t rd32le(const unsigned char *w) {
     return (uint32_t)(w[0] | w[1] << 8 | w[2] << 16 | (uint32_t)w[3] << 24);
 }
 
+/* Next offset >= off, 8-byte aligned in the file, holding the fat binary
+ * magic; SIZE_MAX if none. Fat binaries are 8-aligned wherever they are
+ * embedded (their header has u64 fields; fatbinary and bin2c emit them so):
+ * every candidate in cuFFT 10.9/11.4 and cuBLASLt 12.9/13.0 is. */
+static size_t find_magic8(const unsigned char *data, size_t len, size_t off, uint64_t foff) {
+    size_t i = off + (size_t)((8 - (foff + off) % 8) % 8);
+    for (; i + 64 <= len; i += 64) {
+        uint64_t w[8];
+        memcpy(w, data + i, sizeof w);
+        bool hit = false;
+        for (int k = 0; k < 8; k++)
+            hit |= (uint32_t)w[k] == GM_FATBIN_MAGIC;
+        if (hit)
+            break;
+    }
+    for (; i + 4 <= len; i += 8)
+        if (rd32le(data + i) == GM_FATBIN_MAGIC)
+            return i;
+    return SIZE_MAX;
+}
+
 /* Fat binaries inside loadable data. Candidates are the magic followed by a
  * plausible header (version 1, header size 16, size that fits); a candidate
  * that does not parse as a fat binary is data that happens to hold the magic
@@ -169,12 +190,17 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
     size_t off = 0;
     char origin[640];
     snprintf(origin, sizeof origin, "%s:%s", where, name);
+    (void)magic;
+    /* The pages are read in order: ask for readahead (the file is mapped
+     * MADV_RANDOM for the header-only parse). */
+    uintptr_t pa = (uintptr_t)data & ~(uintptr_t)4095;
+    madvise((void *)pa, len + ((uintptr_t)data - pa), MADV_SEQUENTIAL);
     while (off + 16 <= len) {
-        const unsigned char *q = memmem(data + off, len - off, magic, sizeof magic);
-        if (!q)
+        size_t o = find_magic8(data, len, off, foff);
+        if (o == SIZE_MAX)
             break;
-        size_t o = (size_t)(q - data);
-        off = o + 4;
+        const unsigned char *q = data + o;
+        off = o + 8;
         if (len - o < 16)
             break;
         uint16_t ver = (uint16_t)(q[4] | q[5] << 8), hs = (uint16_t)(q[6] | q[7] << 8);
