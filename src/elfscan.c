@@ -158,22 +158,20 @@ static uint32_t rd32le(const unsigned char *w) {
 
 /* Next offset >= off, 8-byte aligned in the file, holding the fat binary
  * magic; SIZE_MAX if none. Fat binaries are 8-aligned wherever they are
- * embedded (their header has u64 fields; fatbinary and bin2c emit them so):
- * every candidate in cuFFT 10.9/11.4 and cuBLASLt 12.9/13.0 is. */
-static size_t find_magic8(const unsigned char *data, size_t len, size_t off, uint64_t foff) {
-    size_t i = off + (size_t)((8 - (foff + off) % 8) % 8);
-    for (; i + 64 <= len; i += 64) {
-        uint64_t w[8];
-        memcpy(w, data + i, sizeof w);
-        bool hit = false;
-        for (int k = 0; k < 8; k++)
-            hit |= (uint32_t)w[k] == GM_FATBIN_MAGIC;
-        if (hit)
-            break;
-    }
-    for (; i + 4 <= len; i += 8)
-        if (rd32le(data + i) == GM_FATBIN_MAGIC)
+ * embedded (their header has u64 fields): every one in cuFFT 10.9/11.4 and
+ * cuBLASLt 12.9/13.0 is. */
+static size_t find_magic(const unsigned char *data, size_t len, size_t off, uint64_t foff) {
+    /* memchr for the magic's last byte (0xBA: rarer than its first, 0x50 'P')
+     * runs at memory speed; the rest is checked at each hit. */
+    while (off + 4 <= len) {
+        const unsigned char *q = memchr(data + off + 3, 0xBA, len - off - 3);
+        if (!q)
+            return SIZE_MAX;
+        size_t i = (size_t)(q - data) - 3;
+        if ((foff + i) % 8 == 0 && rd32le(data + i) == GM_FATBIN_MAGIC)
             return i;
+        off = i + 1;
+    }
     return SIZE_MAX;
 }
 
@@ -196,7 +194,7 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
     uintptr_t pa = (uintptr_t)data & ~(uintptr_t)4095;
     madvise((void *)pa, len + ((uintptr_t)data - pa), MADV_SEQUENTIAL);
     while (off + 16 <= len) {
-        size_t o = find_magic8(data, len, off, foff);
+        size_t o = find_magic(data, len, off, foff);
         if (o == SIZE_MAX)
             break;
         const unsigned char *q = data + o;
