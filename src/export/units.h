@@ -30,6 +30,9 @@ int gm_mig_ci_cap_minor(int gpu_minor, int gi, int ci);
 /* Full GPUs (not in MIG mode) of n. */
 size_t gm_full_gpus(const gm_node *n);
 
+/* arvados.c: one InstanceTypes map for all nodes (names must differ). */
+int gm_export_arvados_nodes(const gm_node_list *l, char **out, gm_strlist *notes, gm_error *err);
+
 #endif
 
 /* Architecture names as NVIDIA's tools spell them: the tables' "Ada" is
