@@ -133,7 +133,7 @@ int gm_export_dra_req(const gm_requirement *r, char **out, gm_strlist *notes, gm
     /* per device: all of it can be said per GPU in CEL */
     gm_buf_printf(&e, "device.driver == 'gpu.nvidia.com' &&\n"
                       "'cudaComputeCapability' in " ATTR " &&\n");
-    if (s.count > 1) {
+    if (!gm_core_unit_usable(true, s.count)) { /* the core's MIG rule */
         /* CUDA enumerates one MIG device per process: N > 1 must be whole GPUs */
         gm_buf_printf(&e, "'type' in " ATTR " && " ATTR ".type == 'gpu' &&\n");
         gm_note(&b, notes, "#", "more than one GPU: only whole GPUs (type gpu), since a CUDA "

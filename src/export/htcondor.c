@@ -145,7 +145,7 @@ int gm_export_htcondor_req(const gm_requirement *r, char **out, gm_strlist *note
         gm_note(&b, notes, "#", "the driver minimum uses NvidiaDriver, published by HTCondor 24.5 "
                                 "and later; older startds match no GPU (stricter)");
     }
-    if (s.count > 1) {
+    if (!gm_core_unit_usable(true, s.count)) { /* the core's MIG rule */
         /* CUDA enumerates one MIG device per process: N > 1 GPUs must be whole */
         gm_buf_printf(&e, "!regexp(\"^MIG-\", id) && ");
         gm_note(&b, notes, "#", "more than one GPU: MIG instances are excluded (a CUDA process "

@@ -233,7 +233,7 @@ int gm_export_slurm_req_for(const gm_requirement *r, const gm_node_list *cluster
             free(t);
         }
     }
-    if (s.count > 1) {
+    if (!gm_core_unit_usable(true, s.count)) { /* the core's MIG rule */
         /* --gres=gpu:N may hand out MIG slices, and CUDA sees one per process */
         gm_buf_printf(&common, "&nomig");
         gm_note(&b, notes, "#", "more than one GPU: only nodes without GPUs in MIG mode (feature "
