@@ -32,6 +32,12 @@ typedef struct {
 char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *opts, gm_strlist *warnings,
                       gm_error *err);
 
+/* Is there a CDI spec of kind nvidia.com/gpu under ROOT/etc/cdi or
+ * ROOT/var/run/cdi (the runtimes' default directories) naming every one of
+ * names? 1 yes (*found: its path, caller frees), 0 no. JSON specs are parsed,
+ * YAML ones (nvidia-ctk's default) read line by line for kind and names. */
+int gm_cdi_find_spec(const char *root, const gm_strlist *names, char **found, gm_error *err);
+
 /* Default file name under /etc/cdi for the spec. */
 #define GM_CDI_DEFAULT_PATH "/etc/cdi/nvidia-gpumatch.json"
 

@@ -4,6 +4,7 @@
 #include "gpumatch/cdi.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -379,4 +380,96 @@ done:
     json_decref(links);
     json_decref(hooks);
     return out;
+}
+
+/* One spec file: kind nvidia.com/gpu and every name among its devices. */
+static bool spec_names(const char *text, size_t len, bool json, const gm_strlist *names) {
+    bool *seen = calloc(names->n ? names->n : 1, sizeof *seen);
+    bool kind = false;
+    if (!seen)
+        return false;
+    if (json) {
+        json_t *j = json_loadb(text, len, 0, NULL);
+        const char *k = json_string_value(json_object_get(j, "kind"));
+        kind = k && !strcmp(k, GM_CDI_KIND);
+        json_t *devs = json_object_get(j, "devices");
+        for (size_t i = 0; i < json_array_size(devs); i++) {
+            const char *nm = json_string_value(json_object_get(json_array_get(devs, i), "name"));
+            for (size_t k2 = 0; nm && k2 < names->n; k2++)
+                seen[k2] |= !strcmp(nm, names->items[k2]);
+        }
+        json_decref(j);
+    } else {
+        /* "kind: nvidia.com/gpu", "- name: GPU-..." (quoted or not) */
+        for (const char *p = text; p && p < text + len;) {
+            const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+            size_t l = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+            char line[512];
+            if (l < sizeof line) {
+                memcpy(line, p, l);
+                line[l] = 0;
+                char *q = line;
+                while (*q == ' ' || *q == '-') q++;
+                char *v = NULL;
+                if (!strncmp(q, "kind:", 5)) v = q + 5;
+                else if (!strncmp(q, "name:", 5)) v = q + 5;
+                if (v) {
+                    while (*v == ' ') v++;
+                    size_t vl = strlen(v);
+                    while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\r')) v[--vl] = 0;
+                    if (vl >= 2 && (*v == '"' || *v == '\'') && v[vl - 1] == *v) {
+                        v[vl - 1] = 0;
+                        v++;
+                    }
+                    if (q[0] == 'k' && line == q) /* top-level kind only */
+                        kind = !strcmp(v, GM_CDI_KIND);
+                    else if (q[0] == 'n')
+                        for (size_t k2 = 0; k2 < names->n; k2++)
+                            seen[k2] |= !strcmp(v, names->items[k2]);
+                }
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    bool all = kind;
+    for (size_t k2 = 0; k2 < names->n; k2++)
+        all &= seen[k2];
+    free(seen);
+    return all;
+}
+
+int gm_cdi_find_spec(const char *root, const gm_strlist *names, char **found, gm_error *err) {
+    static const char *const dirs[] = {"/etc/cdi", "/var/run/cdi", NULL};
+    gm_driver_files df = {.root = (char *)(root && *root ? root : "/")};
+    *found = NULL;
+    for (const char *const *d = dirs; *d; d++) {
+        char *dir = host_path(&df, *d);
+        DIR *dh = dir ? opendir(dir) : NULL;
+        struct dirent *e;
+        while (dh && (e = readdir(dh))) {
+            size_t l = strlen(e->d_name);
+            bool json = l > 5 && !strcmp(e->d_name + l - 5, ".json");
+            bool yaml = (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
+                        (l > 4 && !strcmp(e->d_name + l - 4, ".yml"));
+            if (!json && !yaml)
+                continue;
+            char *p = gm_asprintf("%s/%s", dir, e->d_name), *text = NULL;
+            size_t tl;
+            gm_error e2 = {0};
+            if (p && gm_read_file(p, 16u << 20, &text, &tl, &e2) == 0 && spec_names(text, tl, json, names)) {
+                free(text);
+                closedir(dh);
+                free(dir);
+                *found = p;
+                return 1;
+            }
+            free(text);
+            free(p);
+        }
+        if (dh)
+            closedir(dh);
+        free(dir);
+    }
+    (void)err;
+    return 0;
 }

@@ -4,7 +4,10 @@
  *    be one double-quoted field: the argument itself contains the quotes.
  *  podman: `podman run --device nvidia.com/gpu=NAME` (CDI; NVIDIA Container
  *    Toolkit docs "Support for Container Device Interface").
- *  singularity/apptainer: `exec --nv` binds the driver; GPUs are chosen with
+ *  docker with CDI: `docker run --device nvidia.com/gpu=UUID` (Docker 25+ CDI
+ *    support; the toolkit's cdi mode refuses --gpus).
+ *  singularity/apptainer: `exec --nv` binds the driver (`--nv --nvccli` lets
+ *    nvidia-container-cli do it, NVIDIA_REQUIRE_* included); GPUs are chosen with
  *    CUDA_VISIBLE_DEVICES passed through SINGULARITYENV_/APPTAINERENV_ (their
  *    "GPU Support" docs).
  * All four parse options with pflag, which ends options at "--": the image and
@@ -134,7 +137,7 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
     case GM_RT_DOCKER:
     case GM_RT_PODMAN:
         ADD("run");
-        if (o->runtime == GM_RT_DOCKER) {
+        if (o->runtime == GM_RT_DOCKER && !o->docker_cdi) {
             ADD("--gpus");
             ADDF("\"device=%s\",\"capabilities=%s\"", ids, caps);
         } else {
@@ -155,6 +158,8 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
         const char *pre = o->runtime == GM_RT_SINGULARITY ? "SINGULARITYENV_" : "APPTAINERENV_";
         ADD(o->n_cmd ? "exec" : "run");
         ADD("--nv");
+        if (o->nvccli)
+            ADD("--nvccli");
         ADD("--");
         ADD(o->image);
         /* The container inherits the caller's environment; the prefixed
