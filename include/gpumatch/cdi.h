@@ -25,6 +25,11 @@ typedef struct {
      * (e.g. the gpumatch binary, called as `gpumatch cdi ldconfig-hook`) is used;
      * if that is NULL too the spec has no hook and a warning says so. */
     const char *hook_fallback;
+    /* Driver container (GPU Operator: driver root /run/nvidia/driver): df holds
+     * the driver root's libraries, binaries and firmware, devices_from the host
+     * root's device nodes and IPC sockets (as nvidia-ctk --driver-root). NULL:
+     * all from df. Hook programs (nvidia-cdi-hook) are looked up on the host. */
+    const gm_driver_files *devices_from;
 } gm_cdi_opts;
 
 /* JSON text of the spec (caller frees). warnings (may be NULL) gets one line

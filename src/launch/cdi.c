@@ -165,20 +165,26 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         gm_error_set(err, GM_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < df->n; i++) {
-        const gm_driver_file *d = &df->files[i];
+    const gm_driver_files *hostdf = o && o->devices_from ? o->devices_from : df;
+    for (size_t i = 0; i < df->n + (hostdf != df ? hostdf->n : 0); i++) {
+        /* with a driver root: devices and IPC from the host, the rest from df */
+        const gm_driver_files *src = i < df->n ? df : hostdf;
+        const gm_driver_file *d = i < df->n ? &df->files[i] : &hostdf->files[i - df->n];
+        bool host_kind = d->kind == GM_DF_DEVICE || d->kind == GM_DF_IPC;
+        if (hostdf != df && host_kind != (src == hostdf))
+            continue;
         json_t *j = NULL;
         switch (d->kind) {
         case GM_DF_DEVICE:
             if (d->gpu_index >= 0 || global_node(d->path)) {
-                j = device_node(df, d);
+                j = device_node(src, d);
                 if (!j || json_array_append_new(d->gpu_index >= 0 ? all_nodes : common_nodes, j))
                     goto bad_path;
             }
             /* the nvidia-caps nodes: MIG access only, per MIG device below */
             continue;
         case GM_DF_LIBRARY: {
-            j = mount(df, d->path, d->path, false);
+            j = mount(src, d->path, d->path, false);
             /* The directories the ldconfig hook must index. */
             const char *slash = strrchr(d->path, '/');
             char *dir = gm_strndup(d->path, (size_t)(slash - d->path));
@@ -205,10 +211,10 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         }
         case GM_DF_BINARY:
         case GM_DF_FIRMWARE:
-            j = mount(df, d->path, d->link ? d->link : d->path, false);
+            j = mount(src, d->path, d->link ? d->link : d->path, false);
             break;
         case GM_DF_IPC:
-            j = mount(df, d->path, d->path, true);
+            j = mount(src, d->path, d->path, true);
             break;
         }
         if (!j || json_array_append_new(mounts, j))
@@ -216,7 +222,7 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         continue;
     bad_path: {
         /* json_pack fails on text that is not UTF-8 (JSON cannot hold it) */
-        char *hp = host_path(df, d->path);
+        char *hp = host_path(src, d->path);
         json_t *t = hp ? json_string(hp) : NULL;
         if (hp && !t)
             gm_error_set(err, GM_EINVAL, "host path of %s (with the root prefix) is not valid UTF-8, which a CDI spec (JSON) cannot "
@@ -237,11 +243,11 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         for (size_t g = 0; g < node->n_devices; g++) {
             const gm_device *dev = &node->devices[g];
             int minor = gm_device_minor(dev);
-            json_t *nd = gpu_node(df, minor);
+            json_t *nd = gpu_node(hostdf, minor);
             if (!nd) {
                 if (warnings)
                     gm_strlist_addf(warnings, "GPU %d: no /dev/nvidia%d under %s; left out",
-                                    dev->index, minor, df->root);
+                                    dev->index, minor, hostdf->root);
                 continue;
             }
             json_array_append(all_nodes, nd);
@@ -259,7 +265,7 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
             for (size_t k = 0; dev->mig_mode == GM_MIG_ENABLED && k < dev->n_mig; k++) {
                 const gm_mig_instance *m = &dev->mig[k];
                 if (!migminors) {
-                    char *mp = host_path(df, "/proc/driver/nvidia-caps/mig-minors");
+                    char *mp = host_path(hostdf, "/proc/driver/nvidia-caps/mig-minors");
                     size_t ml;
                     gm_error e2 = {0};
                     if (!mp || gm_read_file(mp, 1 << 20, &migminors, &ml, &e2) < 0)
@@ -268,7 +274,7 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
                 }
                 int gim = m->gi >= 0 ? mig_cap_minor(migminors, minor, m->gi, -1) : -1;
                 int cim = m->ci >= 0 ? mig_cap_minor(migminors, minor, m->gi, m->ci) : -1;
-                json_t *gin = gim > 0 ? cap_node(df, gim) : NULL, *cin = cim > 0 ? cap_node(df, cim) : NULL;
+                json_t *gin = gim > 0 ? cap_node(hostdf, gim) : NULL, *cin = cim > 0 ? cap_node(hostdf, cim) : NULL;
                 if (!gin || !cin) {
                     json_decref(gin);
                     json_decref(cin);
@@ -314,8 +320,8 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
      * update-ldcache, all from nvidia-cdi-hook (or `nvidia-ctk hook`).
      * gpumatch's own fallback only refreshes ld.so.cache: ldconfig makes the
      * soname links, and there is no forward-compatibility switch to make. */
-    cdihook = find_hook(df, "nvidia-cdi-hook");
-    ctk = cdihook ? NULL : find_hook(df, "nvidia-ctk");
+    cdihook = find_hook(hostdf, "nvidia-cdi-hook");
+    ctk = cdihook ? NULL : find_hook(hostdf, "nvidia-ctk");
     const char *hp = cdihook ? cdihook : ctk;
     if (hp) {
         const char *a0 = cdihook ? "nvidia-cdi-hook" : "nvidia-ctk";

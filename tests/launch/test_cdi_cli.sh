@@ -156,6 +156,28 @@ run "$G" cdi generate --root "$RX" --node "$D/node-a100x2.json"
 expect_rc 2 "non-UTF-8 root"; expect_one_line_err; expect_err "not valid UTF-8"
 rm -rf "$RX"
 
+# A driver container (GPU Operator: the driver's root at /run/nvidia/driver):
+# libraries and binaries from --driver-root, device nodes from the host --root,
+# as nvidia-ctk cdi generate --driver-root.
+H=$GM_TMP/host
+mkdir -p "$H/etc" "$H/dev/nvidia-caps" "$H/proc/driver/nvidia"
+cp "$R/proc/driver/nvidia/version" "$H/proc/driver/nvidia/version"
+for n in nvidiactl nvidia-uvm nvidia-uvm-tools nvidia-modeset nvidia0 nvidia1; do : >"$H/dev/$n"; done
+ldconfig -C /etc/ld.so.cache -r "$H" 2>/dev/null || : >"$H/etc/ld.so.cache"
+run "$G" cdi generate --root "$H" --driver-root "$R" --node "$D/node-a100x2.json" --output "$GM_TMP/drvroot.json"
+expect_rc 0 "cdi generate --driver-root"
+validate "$GM_TMP/drvroot.json" || fail "driver-root spec does not validate"
+$PY - "$GM_TMP/drvroot.json" "$H" "$R" <<'PY' || fail "driver-root spec"
+import json, sys
+spec, host, drv = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+ce = spec["containerEdits"]
+nodes = ce["deviceNodes"] + [n for d in spec["devices"] for n in d["containerEdits"]["deviceNodes"]]
+assert nodes and all(n["hostPath"].startswith(host + "/dev/") for n in nodes), nodes
+libs = [m for m in ce["mounts"] if "libcuda.so" in m["containerPath"]]
+assert libs and all(m["hostPath"] == drv + m["containerPath"] for m in libs), libs
+assert any(m["containerPath"] == "/usr/bin/nvidia-smi" and m["hostPath"] == drv + "/usr/bin/nvidia-smi" for m in ce["mounts"])
+PY
+
 # nvidia-ctk under the root takes the hook, as NVIDIA's own specs do.
 printf '#!/bin/sh\n' >"$R/usr/bin/nvidia-ctk"
 chmod 755 "$R/usr/bin/nvidia-ctk"
