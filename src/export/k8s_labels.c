@@ -68,7 +68,7 @@ int gm_export_k8s_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
             label_value(d->name, lv, sizeof lv);
             gm_buf_printf(&b, "nvidia.com/gpu.product=%s\n", lv);
         }
-        if (a) { /* GFD getArchFamily: "ada-lovelace" */
+        if (a && d->cc.major != 11) { /* GFD getArchFamily: "ada-lovelace"; 11.x "undefined" there */
             label_value(gm_arch_long(a->arch), lv, sizeof lv);
             for (char *p = lv; *p; p++) *p = (char)tolower((unsigned char)*p);
             gm_buf_printf(&b, "nvidia.com/gpu.family=%s\n", lv);

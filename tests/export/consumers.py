@@ -225,16 +225,21 @@ def expr_ok(e, lab):
     return int(v) > int(vals[0]) if op == "Gt" else int(v) < int(vals[0])
 
 
-def k8s_accepts(lab, doc):
+def k8s_accepts(lab, doc, allocatable):
+    """allocatable: the device plugin's nvidia.com/gpu under MIG strategy mixed
+    (GPUs not in MIG mode), which the scheduler checks against the limit."""
     terms = doc["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     want = doc.get("resources", {}).get("limits", {}).get("nvidia.com/gpu", 0)
     sel = any(all(expr_ok(e, lab) for e in t["matchExpressions"]) for t in terms)
-    return sel and want <= int(lab.get("nvidia.com/gpu.count", 0))
+    return sel and want <= allocatable
 
 
 def gfd_variants(node, lab):
-    """Labels real GFD may write on a mixed-model node: one model's, at random."""
-    out = [lab]
+    """Labels real GFD may write: gpu.count counts every GPU of the winning
+    model, MIG-enabled ones included (internal/lm/mig-strategy.go
+    newGPULabelers); on a mixed-model node one model's labels win at random."""
+    names = [d.get("name") for d in node["devices"]]
+    out = [lab, dict(lab, **{"nvidia.com/gpu.count": str(max([names.count(x) for x in names] or [0]))})]
     devs = [d for d in node["devices"] if d.get("mig_mode") != "enabled"]
     if len({(d.get("name"), d.get("compute_capability"), d.get("memory_mib")) for d in devs}) > 1:
         for d in devs:
@@ -366,7 +371,7 @@ for h, nf in node_files.items():
         fail(f"{h}: DetectedGPUs {ids} is not the whole GPUs plus the MIG instances")
     arv = yaml.safe_load(e["arvados"])["InstanceTypes"]
     node_out[h] = {"condor": condor_machine(e["htcondor"])[0], "dra": dra_devices(sl),
-                   "labels": gfd_variants(node, labels(e["k8s-labels"])),
+                   "labels": gfd_variants(node, labels(e["k8s-labels"])), "full": len(whole),
                    "slurm": slurm_node(e["slurm"]), "arvados": list(arv.values())[0], "text": e}
 
 cluster = f"{SRC}/samples/cluster.json"
@@ -390,7 +395,7 @@ for r in reqs:
         verdicts = {
             "htcondor": condor_accepts(o["condor"], rx["htcondor"]),
             "dra": dra_accepts(o["dra"], claim),
-            "k8s": any(k8s_accepts(l, aff) for l in o["labels"]),
+            "k8s": any(k8s_accepts(l, aff, o["full"]) for l in o["labels"]),
             "slurm": slurm_accepts(o["slurm"], rx["slurm"]),
             "arvados": arv_accepts(o["arvados"], arq["runtime_constraints"]),
         }
