@@ -151,4 +151,8 @@ expect_rc 2 "bad --cdi"
 run "$G" "${base[@]}" --runtime apptainer --nvccli --dry-run "$IMG" -- nvidia-smi
 expect_rc 0
 grep -A1 -x -- '--nv' <<<"$OUT" | grep -qx -- '--nvccli' || fail "apptainer: no --nv --nvccli: $OUT"
+# JSON cannot carry a non-UTF-8 argument: refused, never dropped (a dropped
+# argument would run another command)
+run "$G" "${base[@]}" --runtime docker --engine-api "$IMG" -- python3 $'\xff\xfe' -c 'print(1)'
+expect_rc 2 "non-UTF-8 argument"; expect_one_line_err; expect_err "command argument 1 is not valid UTF-8"
 finish
