@@ -69,6 +69,24 @@ int gm_export_dra_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
     gm_cuda_version dc;
     bool has_dc = gm_node_driver_cuda(n, &dc);
     gm_buf_printf(&b, "  devices:%s\n", nu ? "" : " []");
+    /* device names are unique in a slice: a repeated minor or GI/CI is bad input */
+    for (size_t i = 0; i < nu; i++)
+        for (size_t k = 0; k < i; k++) {
+            const gm_xunit *x = &u[i], *y = &u[k];
+            bool same = gm_device_minor(x->d) == gm_device_minor(y->d) && !x->m == !y->m &&
+                        (!x->m || (x->m->gi == y->m->gi && x->m->ci == y->m->ci &&
+                                   !strcmp(x->m->profile ? x->m->profile : "",
+                                           y->m->profile ? y->m->profile : "")));
+            if (same) {
+                int rc = gm_error_set(err, GM_EINVAL, "%s: GPU %d and GPU %d give the same DRA "
+                                      "device name (device minor %d%s)", h, y->d->index,
+                                      x->d->index, gm_device_minor(x->d),
+                                      x->m ? ", same MIG GI/CI" : "");
+                free(u);
+                free(gm_buf_finish(&b, NULL));
+                return rc;
+            }
+        }
     for (size_t i = 0; i < nu; i++) {
         const gm_device *d = u[i].d;
         const gm_mig_instance *m = u[i].m;

@@ -82,6 +82,13 @@ expect_rc 0 "export -o DIR"
 echo '[{"hostname": "x", "devices": []}, {"hostname": "x", "devices": []}]' >"$GM_TMP/dup.json"
 run "$GPUMATCH" export --to arvados "$GM_TMP/dup.json"
 expect_rc 2 "arvados duplicate names"; expect_one_line_err
+# two GPUs with one device minor would give two DRA devices one name
+echo '{"hostname": "d", "devices": [{"index": 0, "minor": 3}, {"index": 1, "minor": 3}]}' >"$GM_TMP/dupminor.json"
+run "$GPUMATCH" export --to dra "$GM_TMP/dupminor.json"
+expect_rc 2 "dra duplicate minor"; expect_one_line_err; expect_err "device minor 3"
+echo '{"hostname": "d", "devices": [{"index": 0, "minor": 255}]}' >"$GM_TMP/badminor.json"
+run "$GPUMATCH" export --to dra "$GM_TMP/badminor.json"
+expect_rc 2 "minor 255 (nvidiactl's)"; expect_one_line_err
 # The real consumers (HTCondor, CEL, kubernetes models, Slurm and Arvados
 # rules) over every node/requirement pair: tests/export/consumers.sh.
 finish
