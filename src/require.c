@@ -286,8 +286,15 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                                 "\"cuda\")",
                                 c->origin, p, stack);
         r->min_memory_mib = (vram + (1L << 20) - 1) >> 20;
+        /* node_size.go reads driver_version and hardware_target only when
+         * device_count > 0 (hardware_target [""] is fine without GPUs) */
+        if (r->device_count == 0)
+            return 0;
         if (gm_json_verstr(gpu, "driver_version", p, false, buf, sizeof buf, &has, c, err) < 0)
             return GM_EINVAL;
+        if (!has || !buf[0]) /* container_request.rb refuses it */
+            return gm_json_err(err, c, p, "field \"driver_version\" must be a string in format "
+                                          "'X.Y' when device_count > 0");
         if (has && buf[0]) {
             if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
                 return gm_error_prefix(err, "%s: %s.driver_version: ", c->origin, p);
@@ -308,6 +315,9 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                     free(ccs);
                     return GM_EINVAL;
                 }
+                /* node_size.go compares with ParseFloat: "8" is 8.0 there */
+                if (buf[0] && !strchr(buf, '.') && strlen(buf) + 2 < sizeof buf)
+                    strcat(buf, ".0");
                 if (gm_cc_parse(buf, &ccs[i], err) < 0) {
                     free(ccs);
                     return gm_error_prefix(err, "%s: %s: ", c->origin, ep);
@@ -356,6 +366,12 @@ static int parse_one(const json_t *o, const char *path, gm_requirement *r, const
                      gm_error *err) {
     if (!json_is_object(o))
         return gm_json_err(err, c, path, "expected a requirement object");
+    json_t *cr = json_object_get(o, "container_request");
+    if (cr && json_object_size(o) == 1) { /* the API's wrapped form */
+        char p[128];
+        snprintf(p, sizeof p, "%s.container_request", path);
+        return parse_one(cr, p, r, c, err);
+    }
     json_t *rc = json_object_get(o, "runtime_constraints");
     if (rc) {
         /* An Arvados container request: only its runtime_constraints matter here. */

@@ -62,6 +62,25 @@ run "$GPUMATCH" export --to arvados "$GM_TMP/arv.json"
 expect_rc 0 "arvados re-export"
 [ "$OUT" = "$(cat "$GM_TMP/arv.json")" ] || fail "arvados export does not round-trip: $OUT"
 
+# --- Arvados requests read as lib/dispatchcloud/container/node_size.go and
+# services/api/app/models/container_request.rb (arvados 913e36393d0d) do
+A100=$GM_TMP/a100.json
+python3 -c 'import json,sys; print(json.dumps([n for n in json.load(open(sys.argv[1]))["nodes"] if n["hostname"] == "a100-01"][0]))' \
+    "$GM_SRC/samples/cluster.json" >"$A100"
+arv() { echo "$1" >"$GM_TMP/arvreq.json"; run "$GPUMATCH" check --node "$A100" --require "$GM_TMP/arvreq.json"; }
+# versionLess: strconv.ParseFloat("8") is 8, a valid minimum
+arv '{"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "driver_version": "12.0", "hardware_target": ["8"]}}}'
+expect_rc 0 'hardware_target "8"'
+# "if runtime_constraints['gpu']['device_count'] > 0": otherwise the GPU fields are not read
+arv '{"runtime_constraints": {"gpu": {"stack": "", "device_count": 0, "driver_version": "", "hardware_target": [""]}}}'
+expect_rc 0 "device_count 0 ignores the GPU fields"
+# "[gpu.driver_version]=... must be a string in format 'X.Y'" when device_count > 0
+arv '{"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "hardware_target": ["8.0"]}}}'
+expect_rc 2 "no driver_version"; expect_one_line_err; expect_err "format 'X.Y'"
+# the API's wrapped form
+arv '{"container_request": {"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "driver_version": "12.0", "hardware_target": ["8.0"]}}}}'
+expect_rc 0 "wrapped container_request"
+
 # --- errors: one line, exit 2
 run "$GPUMATCH" export --to nosuch "$D/req-cc80.json"
 expect_rc 2 "bad format"; expect_one_line_err
