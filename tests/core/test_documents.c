@@ -112,7 +112,8 @@ static void requirement_forms(void **state) {
     assert_int_equal(r.min_cuda_driver.minor, 10);
     gm_requirement_free(&r);
     /* Several hardware targets: an exact list. */
-    parse_req("{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"hardware_target\":[\"8.0\",\"9.0\"]}}", &r);
+    /* (driver_version is required with GPUs: container_request.rb) */
+    parse_req("{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"driver_version\":\"12.0\",\"hardware_target\":[\"8.0\",\"9.0\"]}}", &r);
     assert_false(r.has_min_cc);
     assert_int_equal(r.n_exact_cc, 2);
     gm_requirement_free(&r);
