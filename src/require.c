@@ -301,6 +301,13 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
             r->has_min_cuda_driver = true;
         }
         json_t *ht = json_object_get(gpu, "hardware_target");
+        /* node_size.go: GPUs with an empty stack match no instance type (Stack
+         * differs), a cuda stack without targets sets capabilityInsuff: never
+         * scheduled, so not read as "any GPU" */
+        if (!stack || !*stack || !json_array_size(ht))
+            return gm_json_err(err, c, p, "%s: Arvados schedules no GPU request with %s",
+                               "device_count > 0", !stack || !*stack ? "an empty \"stack\""
+                                                                     : "no \"hardware_target\"");
         if (ht && !json_is_null(ht)) {
             if (!json_is_array(ht))
                 return gm_json_err(err, c, p, "field \"hardware_target\" must be a list");

@@ -225,8 +225,8 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         char *hp = host_path(src, d->path);
         json_t *t = hp ? json_string(hp) : NULL;
         if (hp && !t)
-            gm_error_set(err, GM_EINVAL, "host path of %s (with the root prefix) is not valid UTF-8, which a CDI spec (JSON) cannot "
-                                         "hold", d->path);
+            gm_error_set(err, GM_EINVAL, "host path of %s (with the root prefix) is not valid "
+                                         "UTF-8, which a CDI spec (JSON) cannot hold", d->path);
         else
             gm_error_set(err, GM_ENOMEM, "out of memory");
         json_decref(t);

@@ -77,6 +77,12 @@ expect_rc 0 "device_count 0 ignores the GPU fields"
 # "[gpu.driver_version]=... must be a string in format 'X.Y'" when device_count > 0
 arv '{"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "hardware_target": ["8.0"]}}}'
 expect_rc 2 "no driver_version"; expect_one_line_err; expect_err "format 'X.Y'"
+# an empty stack matches no instance type ("it.GPU.Stack != ctr...GPU.Stack"),
+# a cuda stack without hardware_target sets capabilityInsuff: never scheduled
+arv '{"runtime_constraints": {"gpu": {"stack": "", "device_count": 1, "driver_version": "12.0", "hardware_target": ["8.0"]}}}'
+expect_rc 2 "empty stack with GPUs"; expect_err 'empty "stack"'
+arv '{"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "driver_version": "12.0", "hardware_target": []}}}'
+expect_rc 2 "no hardware_target"; expect_err 'no "hardware_target"'
 # the API's wrapped form
 arv '{"container_request": {"runtime_constraints": {"gpu": {"stack": "cuda", "device_count": 1, "driver_version": "12.0", "hardware_target": ["8.0"]}}}}'
 expect_rc 0 "wrapped container_request"
