@@ -395,14 +395,28 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                                 "\"cuda\")",
                                 c->origin, p, stack);
         r->min_memory_mib = (vram + (1L << 20) - 1) >> 20;
+        /* node_size.go reads driver_version and hardware_target only when
+         * device_count > 0 (hardware_target [""] is fine without GPUs) */
+        if (r->device_count == 0)
+            return 0;
         if (gm_json_verstr(gpu, "driver_version", p, false, buf, sizeof buf, &has, c, err) < 0)
             return GM_EINVAL;
+        if (!has || !buf[0]) /* container_request.rb refuses it */
+            return gm_json_err(err, c, p, "field \"driver_version\" must be a string in format "
+                                          "'X.Y' when device_count > 0");
         if (has && buf[0]) {
             if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
                 return gm_error_prefix(err, "%s: %s.driver_version: ", c->origin, p);
             r->has_min_cuda_driver = true;
         }
         json_t *ht = json_object_get(gpu, "hardware_target");
+        /* node_size.go: GPUs with an empty stack match no instance type (Stack
+         * differs), a cuda stack without targets sets capabilityInsuff: never
+         * scheduled, so not read as "any GPU" */
+        if (!stack || !*stack || !json_array_size(ht))
+            return gm_json_err(err, c, p, "%s: Arvados schedules no GPU request with %s",
+                               "device_count > 0", !stack || !*stack ? "an empty \"stack\""
+                                                                     : "no \"hardware_target\"");
         if (ht && !json_is_null(ht)) {
             if (!json_is_array(ht))
                 return gm_json_err(err, c, p, "field \"hardware_target\" must be a list");
@@ -417,6 +431,9 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                     free(ccs);
                     return GM_EINVAL;
                 }
+                /* node_size.go compares with ParseFloat: "8" is 8.0 there */
+                if (buf[0] && !strchr(buf, '.') && strlen(buf) + 2 < sizeof buf)
+                    strcat(buf, ".0");
                 if (gm_cc_parse(buf, &ccs[i], err) < 0) {
                     free(ccs);
                     return gm_error_prefix(err, "%s: %s: ", c->origin, ep);
@@ -465,6 +482,12 @@ static int parse_one(const json_t *o, const char *path, gm_requirement *r, const
                      gm_error *err) {
     if (!json_is_object(o))
         return gm_json_err(err, c, path, "expected a requirement object");
+    json_t *cr = json_object_get(o, "container_request");
+    if (cr && json_object_size(o) == 1) { /* the API's wrapped form */
+        char p[128];
+        snprintf(p, sizeof p, "%s.container_request", path);
+        return parse_one(cr, p, r, c, err);
+    }
     json_t *rc = json_object_get(o, "runtime_constraints");
     if (rc) {
         /* An Arvados container request: only its runtime_constraints matter here. */

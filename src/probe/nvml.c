@@ -58,6 +58,7 @@ typedef struct {
     nvmlReturn_t (*DeviceGetComputeInstanceId)(nvmlDevice_t, unsigned int *);
     nvmlReturn_t (*DeviceGetPersistenceMode)(nvmlDevice_t, int *);
     nvmlReturn_t (*DeviceGetBrand)(nvmlDevice_t, int *);
+    nvmlReturn_t (*DeviceGetMinorNumber)(nvmlDevice_t, unsigned int *);
 } nvml_api;
 
 static const char *estr(const nvml_api *a, nvmlReturn_t r) {
@@ -97,6 +98,7 @@ static int load(nvml_api *a, const gm_probe_opts *o, gm_error *err) {
     SYM(DeviceGetComputeInstanceId, "nvmlDeviceGetComputeInstanceId", false);
     SYM(DeviceGetPersistenceMode, "nvmlDeviceGetPersistenceMode", false);
     SYM(DeviceGetBrand, "nvmlDeviceGetBrand", false);
+    SYM(DeviceGetMinorNumber, "nvmlDeviceGetMinorNumber", false);
     return 0;
 }
 
@@ -183,6 +185,11 @@ static int device(const nvml_api *a, unsigned int i, gm_node *out, gm_error *err
     if (a->DeviceGetBrand) {
         int b = 0;
         if (a->DeviceGetBrand(h, &b) == NVML_SUCCESS) d->brand = gm_strdup(gm_probe_brand_word(b));
+    }
+    if (a->DeviceGetMinorNumber) {
+        /* /dev/nvidia<minor>: the kernel's numbering, not NVML's index */
+        unsigned int m = 0;
+        if (a->DeviceGetMinorNumber(h, &m) == NVML_SUCCESS && m < 255) d->minor = (int)m;
     }
     if (a->DeviceGetPersistenceMode) {
         int p = 0;

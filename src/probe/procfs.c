@@ -101,6 +101,11 @@ static int read_gpu(const char *dir, const char *bus, gm_node *out, gm_error *er
                 free(d->uuid);
                 d->uuid = gm_strdup(val);
             }
+        } else if (!strcmp(key, "Device Minor")) {
+            /* /dev/nvidia<minor>; not the index in general */
+            char *end;
+            long m = strtol(val, &end, 10);
+            if (end != val && !*end && m >= 0 && m < 255) d->minor = (int)m;
         } else if (!strcmp(key, "Bus Location")) {
             char *b = gm_probe_norm_busid(val);
             if (b) {
