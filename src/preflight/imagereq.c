@@ -97,7 +97,8 @@ static void runtime_mode(pf_ctx *c, char *mode, size_t len) {
     }
     free(path);
     bool in_table = false;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         while (*line == ' ' || *line == '\t')
             line++;
         if (*line == '[') {

@@ -6,24 +6,15 @@ G="$GPUMATCH"
 find_cuobjdump() {
     local c
     for c in "${CUOBJDUMP:-}" "$(command -v cuobjdump 2>/dev/null)" /usr/local/cuda/bin/cuobjdump \
-        "$GM_BUILD"/cuobjdump/nvidia/*/bin/cuobjdump "$GM_BUILD"/cuobjdump/nvidia/cuda_cuobjdump/bin/cuobjdump; do
+        "$GM_BUILD"/cuobjdump/nvidia/*/bin/cuobjdump; do
         [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return; }
     done
 }
 CO=$(find_cuobjdump)
-if [ -z "$CO" ] && command -v pip >/dev/null && command -v python3 >/dev/null; then
-    # The binary ships in a PyPI wheel (nvidia-cuda-cuobjdump); fetch once per build dir.
-    mkdir -p "$GM_BUILD/cuobjdump"
-    if timeout 120 pip download --no-deps -q -d "$GM_BUILD/cuobjdump" nvidia-cuda-cuobjdump >/dev/null 2>&1; then
-        for w in "$GM_BUILD"/cuobjdump/*.whl; do
-            python3 -m zipfile -e "$w" "$GM_BUILD/cuobjdump" >/dev/null 2>&1
-        done
-        find "$GM_BUILD/cuobjdump" -name cuobjdump -type f -exec chmod +x {} \;
-    fi
-    CO=$(find_cuobjdump)
-    [ -z "$CO" ] && CO=$(find "$GM_BUILD/cuobjdump" -name cuobjdump -type f -perm -u+x 2>/dev/null | head -1)
-fi
-[ -n "$CO" ] || skip "cuobjdump not found (set CUOBJDUMP, or pip download nvidia-cuda-cuobjdump)"
+# scripts/test-artefacts fetches the PyPI wheel (nvidia-cuda-cuobjdump) into the cache.
+[ -z "$CO" ] && CO=$(find "${XDG_CACHE_HOME:-$HOME/.cache}/gpumatch/cuobjdump" -name cuobjdump \
+    -type f -perm -u+x 2>/dev/null | head -1)
+[ -n "$CO" ] || skip "cuobjdump not found (run scripts/test-artefacts, or set CUOBJDUMP)"
 "$CO" --version >/dev/null 2>&1 || skip "cuobjdump at $CO does not run"
 
 compare() {
