@@ -62,7 +62,8 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
     if (rc) {
         gm_strlist_free(&w.found);
         gm_image_info_free(&info);
-        return gm_error_prefix(err, "image %s: ", image);
+        gm_error_prefix(err, "image %s: ", image);
+        return rc; /* not gm_error_prefix's value: err may be NULL */
     }
     if (!c->have_image_env) {
         c->image_env = info.env;
