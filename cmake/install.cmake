@@ -47,3 +47,20 @@ foreach(l ${CMAKE_DL_LIBS})
 endforeach()
 configure_file(${CMAKE_SOURCE_DIR}/cmake/gpumatch.pc.in ${CMAKE_BINARY_DIR}/gpumatch.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/gpumatch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# Man pages and bash completion from the CLI's --help (cmake/gendocs.sh).
+option(GPUMATCH_DOCS "Generate man pages and bash completion from --help" ON)
+if(GPUMATCH_DOCS)
+  find_program(GM_BASH bash REQUIRED)
+  set(GM_DOC_DIR ${CMAKE_BINARY_DIR}/doc)
+  add_custom_command(OUTPUT ${GM_DOC_DIR}/stamp
+    COMMAND ${GM_BASH} ${CMAKE_SOURCE_DIR}/cmake/gendocs.sh $<TARGET_FILE:gpumatch-cli>
+            ${GM_DOC_DIR} ${PROJECT_VERSION}
+    COMMAND ${CMAKE_COMMAND} -E touch ${GM_DOC_DIR}/stamp
+    DEPENDS gpumatch-cli ${CMAKE_SOURCE_DIR}/cmake/gendocs.sh
+    COMMENT "Generating man pages and bash completion from gpumatch --help")
+  add_custom_target(gpumatch_docs ALL DEPENDS ${GM_DOC_DIR}/stamp)
+  install(DIRECTORY ${GM_DOC_DIR}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR})
+  install(FILES ${GM_DOC_DIR}/gpumatch.bash RENAME gpumatch
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+endif()
