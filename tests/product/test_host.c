@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "gpumatch/driverfiles.h"
 #include "gpumatch/host.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
@@ -118,6 +119,24 @@ static void fifo_and_oversized(void **state) {
     gm_node_init(&n);
     assert_int_equal(gm_probe(&o, &n, &e), GM_EINVAL);
     gm_node_free(&n);
+    /* launch's driver-files and preflight read the same file the same way. */
+    gm_driver_files f;
+    gm_driver_files_opts fo = {.root = root};
+    assert_int_equal(gm_driver_files_find(&fo, &f, &e), GM_EINVAL);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    gm_driver_files_free(&f);
+    gm_pf_opts po = {.root = root};
+    gm_pf_report rep = {0};
+    assert_int_equal(gm_preflight_run(&po, &rep, &e), 0);
+    bool seen = false;
+    for (size_t i = 0; i < rep.n; i++)
+        if (!strcmp(rep.items[i].id, "driver.kernel-module")) {
+            seen = true;
+            assert_int_equal(rep.items[i].status, GM_PF_FAIL);
+            assert_non_null(strstr(rep.items[i].evidence, "not a regular file"));
+        }
+    assert_true(seen);
+    gm_pf_report_free(&rep);
     alarm(0);
     unlink(p);
     /* Over the bound: "too large", not "is the driver loaded?". */
