@@ -3,18 +3,18 @@
 # line, on the fixtures and on a few small real CUDA libraries.
 . "$GM_SRC/tests/lib.sh"
 G="$GPUMATCH"
+CORPUS=${GPUMATCH_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gpumatch} # scripts/fetch-corpus
 find_cuobjdump() {
     local c
     for c in "${CUOBJDUMP:-}" "$(command -v cuobjdump 2>/dev/null)" /usr/local/cuda/bin/cuobjdump \
-        "$GM_BUILD"/cuobjdump/nvidia/*/bin/cuobjdump; do
+        "$CORPUS"/corpus/cuobjdump/nvidia/*/bin/cuobjdump \
+        "$GM_BUILD"/cuobjdump/nvidia/*/bin/cuobjdump "$GM_BUILD"/cuobjdump/nvidia/cuda_cuobjdump/bin/cuobjdump; do
         [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return; }
     done
 }
 CO=$(find_cuobjdump)
-# scripts/test-artefacts fetches the PyPI wheel (nvidia-cuda-cuobjdump) into the cache.
-[ -z "$CO" ] && CO=$(find "${XDG_CACHE_HOME:-$HOME/.cache}/gpumatch/cuobjdump" -name cuobjdump \
-    -type f -perm -u+x 2>/dev/null | head -1)
-[ -n "$CO" ] || skip "cuobjdump not found (run scripts/test-artefacts, or set CUOBJDUMP)"
+# No download here: scripts/test's setup fetches the wheel into the cache.
+[ -n "$CO" ] || skip "cuobjdump not found (run scripts/fetch-corpus, or set CUOBJDUMP)"
 "$CO" --version >/dev/null 2>&1 || skip "cuobjdump at $CO does not run"
 
 compare() {
