@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/inspect.h"
+#include "gpumatch/nvreq.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
@@ -198,31 +199,13 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     return gm_inspect_add_scan(in, &s, err);
 }
 
+/* The image's NVIDIA_REQUIRE_* as the container runtime reads them (one reader:
+ * gm_nvreq_from_env, also used by launch and preflight). */
 static int take_env(gm_inspect *in, const gm_strlist *env, gm_error *err) {
-    const char *cuda_version = NULL;
-    bool has_req_cuda = false;
-    for (size_t i = 0; i < env->n; i++) {
-        const char *kv = env->items[i], *eq = strchr(kv, '=');
-        if (!eq)
-            continue;
-        size_t kl = (size_t)(eq - kv);
-        if (kl > 15 && !strncmp(kv, "NVIDIA_REQUIRE_", 15)) {
-            if (kl == 22 && !strncmp(kv + 15, "JETPACK", 7))
-                continue;
-            has_req_cuda |= kl == 19 && !strncmp(kv + 15, "CUDA", 4);
-            if (eq[1] && gm_strlist_add(&in->nvidia_require, eq + 1) < 0)
-                return gm_error_set(err, GM_ENOMEM, "out of memory");
-        } else if (kl == 22 && !strncmp(kv, "NVIDIA_DISABLE_REQUIRE", 22)) {
-            in->nvidia_disable_require |= !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
-        } else if (kl == 12 && !strncmp(kv, "CUDA_VERSION", 12)) {
-            cuda_version = eq + 1;
-        }
-    }
-    gm_cuda_version v;
-    if (!has_req_cuda && cuda_version && parse_mm(cuda_version, &v) &&
-        gm_strlist_addf(&in->nvidia_require, "cuda>=%d.%d", v.major, v.minor) < 0)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
-    return 0;
+    bool disabled = false;
+    int rc = gm_nvreq_from_env(env, &in->nvidia_require, &disabled, err);
+    in->nvidia_disable_require |= disabled;
+    return rc;
 }
 
 int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err) {
