@@ -7,6 +7,8 @@ install(TARGETS gpumatch-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY include/gpumatch DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${GM_GEN_INCLUDE}/gpumatch/libversion.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gpumatch)
+install(DIRECTORY schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/gpumatch/schemas
+        FILES_MATCHING PATTERN "*.schema.json")
 
 # Two export sets so a shared-library user needs none of the -dev packages
 # that the static library's link line names.

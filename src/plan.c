@@ -956,6 +956,7 @@ char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, con
     json_object_set_new(sum, "on_instance_types", json_integer((json_int_t)p->n_on_types));
     json_object_set_new(sum, "unschedulable", json_integer((json_int_t)p->n_unschedulable));
     json_object_set_new(root, "summary", sum);
+    json_object_set_new(root, "schema_version", json_integer(GM_SCHEMA_VERSION));
     char *s = gm_json_dump(root, err);
     json_decref(root);
     return s;

@@ -144,7 +144,7 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
     static const char *const keys[] = {
         "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
         "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
-        "min_memory_mib", "nvidia_require", "nvidia_disable_require", NULL};
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "schema_version", NULL};
     char buf[96];
     bool has;
     long v;
@@ -496,6 +496,7 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     }
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
+    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

@@ -11,6 +11,7 @@
 #include "gpumatch/error.h"
 #include "gpumatch/export.h"
 #include "gpumatch/fatbin.h"
+#include "gpumatch/fleet.h"
 #include "gpumatch/host.h"
 #include "gpumatch/image.h"
 #include "gpumatch/inspect.h"
