@@ -66,7 +66,7 @@ static void take_tool(gm_elf_scan *s, const gm_fatbin *fb) {
 /* A standalone cubin or PTX becomes one region with one entry, so callers
  * see every input the same way. */
 static int synth_entry(gm_elf_scan *s, gm_fatbin_entry *e, gm_error *err) {
-    gm_fatbin_section *sec;
+    gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
     int rc = add_section(s, &sec, err);
     if (rc < 0)
         return rc;
@@ -300,7 +300,7 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
                                 where, (unsigned long long)(fbase + sh.sh_offset), name,
                                 (unsigned long long)sh.sh_size, rawlen);
         if ((fat || rel) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0) {
-            gm_fatbin_section *sec;
+            gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
             int rc = add_section(s, &sec, err);
             if (rc < 0)
                 return rc;
@@ -388,7 +388,7 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
     out->size = len;
     int rc = 0;
     if (len >= 4 && p[0] == 0x50 && p[1] == 0xED && p[2] == 0x55 && p[3] == 0xBA) {
-        gm_fatbin_section *sec;
+        gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
         if ((rc = add_section(out, &sec, err)) < 0)
             goto fail;
         out->kind = GM_FILE_FATBIN;

@@ -278,7 +278,8 @@ int gm_export_slurm_req_for(const gm_requirement *r, const gm_node_list *cluster
         gm_strlist vocab = {0};
         for (size_t i = 0; i < cluster->n; i++) {
             char *fs = node_features(&cluster->nodes[i], err);
-            for (char *tok = fs ? strtok(fs, ",") : NULL; tok; tok = strtok(NULL, ","))
+            char *save = NULL;
+            for (char *tok = fs ? strtok_r(fs, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
                 if (!term_known(tok, strlen(tok), &vocab)) gm_strlist_add(&vocab, tok);
             free(fs);
         }

@@ -252,7 +252,7 @@ int gm_probe_nvml(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     nvmlReturn_t r = a.Init_v2();
     if (r != NVML_SUCCESS) {
         if (r == NVML_ERROR_DRIVER_NOT_LOADED)
-            rc = gm_error_set(err, GM_ENOTFOUND, "no NVIDIA driver loaded (%s: %s)", a.lib,
+            rc = gm_error_set(err, GM_ENODRIVER, "no NVIDIA driver loaded (%s: %s)", a.lib,
                               estr(&a, r));
         else
             rc = fail(&a, err, r, "nvmlInit_v2", -1);

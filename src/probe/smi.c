@@ -233,7 +233,7 @@ static int run_smi(const char *cmd, char **text, size_t *len, gm_error *err) {
     close(fds[1]);
     if (e) {
         close(fds[0]);
-        return gm_error_set(err, e == ENOENT ? GM_ENOTFOUND : GM_EIO, "cannot run %s: %s", cmd,
+        return gm_error_set(err, e == ENOENT ? GM_EABSENT : GM_EIO, "cannot run %s: %s", cmd,
                             strerror(e));
     }
     size_t cap = 0, n = 0;

@@ -13,19 +13,8 @@ find_cuobjdump() {
     done
 }
 CO=$(find_cuobjdump)
-if [ -z "$CO" ] && command -v pip >/dev/null && command -v python3 >/dev/null; then
-    # The binary ships in a PyPI wheel (nvidia-cuda-cuobjdump); fetch once per build dir.
-    mkdir -p "$GM_BUILD/cuobjdump"
-    if timeout 120 pip download --no-deps -q -d "$GM_BUILD/cuobjdump" nvidia-cuda-cuobjdump >/dev/null 2>&1; then
-        for w in "$GM_BUILD"/cuobjdump/*.whl; do
-            python3 -m zipfile -e "$w" "$GM_BUILD/cuobjdump" >/dev/null 2>&1
-        done
-        find "$GM_BUILD/cuobjdump" -name cuobjdump -type f -exec chmod +x {} \;
-    fi
-    CO=$(find_cuobjdump)
-    [ -z "$CO" ] && CO=$(find "$GM_BUILD/cuobjdump" -name cuobjdump -type f -perm -u+x 2>/dev/null | head -1)
-fi
-[ -n "$CO" ] || skip "cuobjdump not found (set CUOBJDUMP, or pip download nvidia-cuda-cuobjdump)"
+# No download here: scripts/test's setup fetches the wheel into the cache.
+[ -n "$CO" ] || skip "cuobjdump not found (run scripts/fetch-corpus, or set CUOBJDUMP)"
 "$CO" --version >/dev/null 2>&1 || skip "cuobjdump at $CO does not run"
 
 compare() {
