@@ -17,6 +17,19 @@
 extern "C" {
 #endif
 
+/* One loadable module (what gm_inspect_requirement makes one module of),
+ * handed to gm_inspect.on_module while the file's bytes are in memory. */
+typedef struct {
+    const gm_elf_scan *scan;  /* its file; not yet in gm_inspect.files */
+    size_t file;              /* the index that scan gets in gm_inspect.files */
+    const char *name;         /* the module's name in gm_inspect_requirement */
+    const gm_fatbin_region *region;
+    gm_file_kind kind;        /* GM_FILE_FATBIN (a region of an ELF or .fatbin), _CUBIN, _PTX */
+    const void *data;         /* bytes for cuModuleLoadData; PTX is not NUL-terminated */
+    size_t len;
+} gm_inspect_module;
+typedef int (*gm_inspect_module_fn)(void *ctx, const gm_inspect_module *m, gm_error *err);
+
 /* The files of one program (or one image): scans plus names of versioned CUDA
  * libraries seen beside them ("libcudart.so.12.4.127"). */
 typedef struct {
@@ -32,6 +45,10 @@ typedef struct {
     gm_strlist nvidia_require;
     bool nvidia_disable_require;
     gm_fatbin_depth depth;
+    /* Optional (prove): called for each module of each file while its bytes are
+     * mapped, in gm_inspect_requirement's module order; an error stops the walk. */
+    gm_inspect_module_fn on_module;
+    void *on_module_ctx;
 } gm_inspect;
 
 void gm_inspect_init(gm_inspect *in, gm_fatbin_depth depth);
@@ -73,8 +90,22 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
  * not every module: its modules become optional and one required module, the
  * union of its images, is appended. With compact, the per-module entries of
  * libraries are left out (they cannot change a verdict). */
+/* Trees (loader model, docs/inspect.md): entry points are programs, shared
+ * libraries nothing in the set links (plugins, Python extension modules) and
+ * standalone device files, each with its DT_NEEDED closure inside the set;
+ * entry points whose names differ only by a CUDA version (libX_cuda118.so,
+ * libX_cuda128.so) are alternatives of one entry point. With more than one
+ * entry point the requirement carries them in entry_points (each must run,
+ * one variant of it suffices); with one, the flat document below. */
 int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
                                 gm_error *err);
+/* All files as one program (the per-file report uses this order of modules). */
+int gm_inspect_requirement_flat(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err);
+
+/* True if any file holds a fat binary region, cubin or PTX in what it loads
+ * (kernel-less regions count: the input was device code, none of it needed). */
+bool gm_inspect_found_device_code(const gm_inspect *in);
 
 typedef enum { GM_COVER_NONE = 0, GM_COVER_SOME = 1, GM_COVER_EVERY = 2 } gm_cover;
 

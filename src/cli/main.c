@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "gpumatch/libversion.h"
 
 typedef struct {
     const char *name;
@@ -22,6 +23,7 @@ static const verb verbs[] = {
     {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
     {"matrix", gm_cli_matrix, "workloads x node kinds: fits, notes, why not; what-if a driver"},
     {"report", gm_cli_report, "write the matrix as one self-contained HTML page"},
+    {"prove", gm_cli_prove, "load the target's modules on this node's GPUs; compare with the rules"},
 };
 
 /* Levenshtein distance, for "did you mean" on mistyped verbs. */
@@ -64,7 +66,7 @@ int main(int argc, char **argv) {
         return GM_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("gpumatch 0.1.0\n");
+        printf("gpumatch %s\n", gm_version(NULL, NULL, NULL));
         return GM_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)

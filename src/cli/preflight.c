@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/prove.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
 
@@ -17,6 +18,8 @@ static void usage(FILE *f) {
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
             "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
             "  --json         JSON report instead of the table\n"
+            "  --prove TARGET then load TARGET's modules on the GPUs (gpumatch prove); the\n"
+            "                 exit code is prove's when preflight passed\n"
             "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
 }
 
@@ -64,9 +67,10 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"image", required_argument, 0, 'i'},
                                          {"ldcache", required_argument, 0, 'l'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"prove", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL;
+    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL, *prove = NULL;
     bool json = false;
     int ch;
     optind = 1;
@@ -77,12 +81,17 @@ int gm_cli_preflight(int argc, char **argv) {
         case 'i': image = optarg; break;
         case 'l': ldcache = optarg; break;
         case 'j': json = true; break;
+        case 'p': prove = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
         default: usage(stderr); return GM_EXIT_INPUT;
         }
     }
     if (optind != argc) {
         gm_cli_errorf("preflight", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
+    if (prove && json) {
+        gm_cli_errorf("preflight", "--prove prints text; use `gpumatch prove --json` for JSON");
         return GM_EXIT_INPUT;
     }
     gm_node node;
@@ -123,5 +132,12 @@ int gm_cli_preflight(int argc, char **argv) {
     free(text);
     if (ex != GM_EXIT_OK)
         return ex;
-    return worst == GM_PF_FAIL ? GM_EXIT_NO : GM_EXIT_OK;
+    if (worst == GM_PF_FAIL)
+        return GM_EXIT_NO;
+    if (prove) {
+        gm_prove_opts pro;
+        memset(&pro, 0, sizeof pro);
+        return gm_cli_prove_run(&prove, 1, &pro, false, NULL);
+    }
+    return GM_EXIT_OK;
 }

@@ -73,6 +73,49 @@ void gm_core_module_need(const gm_module_req *m, const gm_isa_assume *a, const g
         out->unknown = false;
 }
 
+/* The runtime rule as a bound on the CUDA version the driver supports, for
+ * entry-point variants (each has its own runtime, which node-level thresholds
+ * cannot carry). Minor version compatibility from the major's minimum: 12.x's
+ * 525.60.13 and 13.x's 580 are exactly the first drivers of CUDA 12.0 / 13.0;
+ * 11.x's 450.80.02 lies inside 11.0's branch, so 11.1 is asked (stricter). */
+static int32_t runtime_cuda_need(const gm_req_variant *v) {
+    if (!v->has_cuda_runtime)
+        return GM_NEED_NONE;
+    gm_driver_version full, mc;
+    gm_rule_runtime_need(&v->cuda_runtime, &full, &mc);
+    if (gm_driver_version_is_set(&mc)) {
+        gm_cuda_version m = {v->cuda_runtime.major, v->cuda_runtime.major == 11 ? 1 : 0};
+        return gm_cuda_int(&m);
+    }
+    return gm_cuda_int(&v->cuda_runtime);
+}
+
+/* Per CC: what the driver must support for some variant of the entry point. */
+static int32_t entry_point_need(const gm_entry_point *ep, const gm_cc *cc) {
+    int32_t best = GM_NEED_NEVER;
+    for (size_t k = 0; k < ep->n_variants; k++) {
+        const gm_req_variant *v = &ep->variants[k];
+        gm_requirement view;
+        gm_requirement_init(&view);
+        view.cuda_runtime = v->cuda_runtime;
+        view.has_cuda_runtime = v->has_cuda_runtime;
+        gm_isa_assume a;
+        gm_core_isa_assume(&view, &a);
+        int32_t need = runtime_cuda_need(v);
+        for (size_t m = 0; m < v->n_modules && need != GM_NEED_NEVER; m++) {
+            if (v->modules[m].optional)
+                continue;
+            gm_module_need mn;
+            gm_core_module_need(&v->modules[m], &a, cc, &mn);
+            if (mn.need > need)
+                need = mn.need;
+        }
+        if (need < best)
+            best = need;
+    }
+    return best;
+}
+
 int32_t gm_req_cc_need(const gm_requirement *r, const gm_cc *cc) {
     if (r->has_min_cc && gm_cc_cmp(cc, &r->min_cc) < 0)
         return GM_NEED_NEVER;
@@ -93,6 +136,11 @@ int32_t gm_req_cc_need(const gm_requirement *r, const gm_cc *cc) {
         gm_core_module_need(&r->modules[m], &a, cc, &mn);
         if (mn.need > need)
             need = mn.need;
+    }
+    for (size_t e = 0; e < r->n_entry_points && need != GM_NEED_NEVER; e++) {
+        int32_t en = entry_point_need(&r->entry_points[e], cc);
+        if (en > need)
+            need = en;
     }
     return need;
 }

@@ -23,7 +23,10 @@ cat >"$GM_TMP/req-two.json" <<'J'
 J
 agree=0
 for node in "$GM_TMP"/node-*.json; do
-    for req in "$S"/requirements/*.json "$GM_TMP"/req-one.json "$GM_TMP"/req-two.json; do
+    # req-entry-points: a tree's requirement (entry points with CUDA-version
+    # alternatives), which plan reads through the core's compiled thresholds.
+    for req in "$S"/requirements/*.json "$GM_TMP"/req-one.json "$GM_TMP"/req-two.json \
+        "$GM_SRC"/tests/export/data/req-entry-points.json; do
         "$G" check --node "$node" --require "$req" >/dev/null 2>&1; c=$?
         { printf '['; cat "$req"; printf ']'; } >"$GM_TMP/queue.json"
         "$G" plan --nodes "$node" --queue "$GM_TMP/queue.json" >/dev/null 2>&1; p=$?
