@@ -31,5 +31,6 @@ int gm_cli_launch(int argc, char **argv);
 int gm_cli_driver_files(int argc, char **argv);
 int gm_cli_cdi(int argc, char **argv);
 int gm_cli_preflight(int argc, char **argv);
+int gm_cli_agent(int argc, char **argv);
 
 #endif

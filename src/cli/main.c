@@ -20,6 +20,7 @@ static const verb verbs[] = {
     {"cdi", gm_cli_cdi, "generate a Container Device Interface spec"},
     {"preflight", gm_cli_preflight, "check a node for states that break GPU containers"},
     {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
+    {"agent", gm_cli_agent, "keep NFD, Prometheus and Slurm views of this node current"},
 };
 
 static void usage(FILE *f) {
