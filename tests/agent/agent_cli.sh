@@ -2,8 +2,8 @@
 # gpumatch agent without Slurm: the stub NVML (tests/probe/stub) drives probe,
 # a fake system tree (tests/preflight/mkroot.sh) drives preflight. Outputs are
 # read by their consumers' rules: the NFD feature file by nfd_check.py (NFD's
-# local-source parser rules), the .prom file by prometheus_client's parser,
-# condor-discovery by HTCondor's ClassAd parser. Faults: driver unloaded
+# local-source parser rules), the .prom file by prometheus_client's parser
+# (condor-discovery: condor_cli.sh). Faults: driver unloaded
 # mid-run, unwritable output, SIGTERM during writes; memory over 10 000
 # evaluations.
 source "$GM_SRC/tests/lib.sh"
@@ -74,18 +74,6 @@ chmod 600 "$O/gpumatch"
 run "$GPUMATCH" agent --once --root "$R" --nfd-file "$O/gpumatch" --expiry 1
 [ "$(stat -c %a "$O/gpumatch")" = 600 ] || fail "rewrite changed mode to $(stat -c %a "$O/gpumatch")"
 chmod 644 "$O/gpumatch"
-
-# --- condor-discovery, by HTCondor's ClassAd parser ---
-for scn in "$D/mig.scn" "$D/eight.scn" "$GM_STUB_SCENARIO"; do
-    for form in nested flat; do
-        f=condor-discovery
-        [ $form = flat ] && f=condor-discovery-flat
-        GM_STUB_SCENARIO=$scn "$GPUMATCH" probe --format $f >"$GM_TMP/condor.out" || fail "probe --format $f"
-        run python3 "$A/condor_check.py" $form "$scn" "$GM_TMP/condor.out"
-        [ "$RC" -eq 77 ] && { echo "$OUT"; continue; }
-        expect_rc 0 "condor $form $(basename "$scn"): $ERR"
-    done
-done
 
 # --- bad input ---
 run "$GPUMATCH" agent --once
