@@ -75,6 +75,14 @@ run "$GPUMATCH" agent --once --root "$R" --nfd-file "$O/gpumatch" --expiry 1
 [ "$(stat -c %a "$O/gpumatch")" = 600 ] || fail "rewrite changed mode to $(stat -c %a "$O/gpumatch")"
 chmod 644 "$O/gpumatch"
 
+# the shipped example config works (its paths moved under the test dir)
+sed "s|/etc/kubernetes/node-feature-discovery/features.d|$O/cfg|; s|/var/lib/node_exporter/textfile_collector|$O/cfg|" \
+    "$GM_SRC/contrib/agent/agent.conf" >"$GM_TMP/agent.conf"
+mkdir -p "$O/cfg"
+run "$GPUMATCH" agent --config "$GM_TMP/agent.conf" --once --root "$R"
+expect_rc 0 "agent with contrib/agent/agent.conf: $ERR"
+[ -s "$O/cfg/gpumatch" ] && [ -s "$O/cfg/gpumatch.prom" ] || fail "example config wrote nothing: $(ls "$O/cfg")"
+
 # --- bad input ---
 run "$GPUMATCH" agent --once
 expect_rc 2 "no output"
