@@ -30,15 +30,15 @@ static char *opt_require; /* NULL: not asked */
 static bool opt_strict;
 static char *opt_nvml;
 
-static int on_opt(int val, const char *optarg, int remote) {
+static int on_opt(int val, const char *arg, int remote) {
     (void)val;
     (void)remote;
-    if (!optarg || !*optarg) {
+    if (!arg || !*arg) {
         slurm_error("gpumatch: --gpu-require needs FILE or 'auto'");
         return -1;
     }
     free(opt_require);
-    opt_require = strdup(optarg);
+    opt_require = strdup(arg);
     return opt_require ? 0 : -1;
 }
 

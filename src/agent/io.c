@@ -66,13 +66,19 @@ int gm_agent_run(char *const argv[], char **out, gm_error *err) {
     posix_spawn_file_actions_adddup2(&fa, p[1], 1);
     posix_spawn_file_actions_adddup2(&fa, p[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    /* The child must not inherit the agent's signal handlers' blocked state. */
+    /* The child gets an empty signal mask and default SIGPIPE/SIGTERM/SIGINT
+     * (an ignored signal would stay ignored across exec). */
     posix_spawnattr_t at;
     posix_spawnattr_init(&at);
-    sigset_t none;
+    sigset_t none, def;
     sigemptyset(&none);
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    sigaddset(&def, SIGTERM);
+    sigaddset(&def, SIGINT);
     posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setsigdefault(&at, &def);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
