@@ -94,6 +94,8 @@ expect_rc 2 "bad config"
 expect_err "bad.conf:2: unknown key 'bogus'"
 
 # --- a long run: changes within one interval, driver unloaded, recovery ---
+AG=
+trap '[ -n "$AG" ] && kill "$AG" 2>/dev/null; rm -rf "$GM_TMP"' EXIT
 start() { "$GPUMATCH" agent --root "$R" "$@" 2>"$GM_TMP/agent.log" & AG=$!; }
 wait_for() { # FILE PATTERN SECONDS
     local i

@@ -104,7 +104,8 @@ wait_feat() { # WORDS SECONDS: until AvailableFeatures and ActiveFeatures equal 
 
 # --- the agent keeps the node's features ---
 INTERVAL=1
-stubbed "$GPUMATCH" agent --slurm-node $H --interval $INTERVAL --root "$R" 2>$GM_TMP/agent.log &
+# env, not the stubbed function: $! must be the agent itself, so kill stops it
+env LD_LIBRARY_PATH=$GM_STUB_DIR GM_STUB_SCENARIO=$SCN "$GPUMATCH" agent --slurm-node $H --interval $INTERVAL --root "$R" 2>$GM_TMP/agent.log &
 AG=$!
 W=$(want_features)
 case ",$W," in *,cc90,*) ;; *) fail "expected cc90 in $W" ;; esac

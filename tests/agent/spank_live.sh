@@ -13,6 +13,8 @@ for t in slurmctld slurmd srun scontrol sinfo; do
     command -v $t >/dev/null || skip "$t not installed (apt-get install slurmctld slurmd slurm-client)"
 done
 [ "$(id -u)" -eq 0 ] || skip "needs root to run slurmd"
+# slurmd/slurmstepd are not ASan programs: an ASan-built plugin cannot load there
+[ -z "${GM_SANITIZED:-}" ] || skip "sanitizer build: spank_gpumatch.so cannot be loaded by the system's slurmd"
 PLUGIN=$GM_BUILD/spank/spank_gpumatch.so
 [ -e "$PLUGIN" ] || skip "spank_gpumatch.so not built (needs slurm/spank.h: apt-get install libslurm-dev)"
 [ -e "$GM_STUB_DIR/libnvidia-ml.so.1" ] || skip "stub NVML not built"
