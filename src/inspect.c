@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/inspect.h"
+#include "gpumatch/nvreq.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
@@ -87,6 +88,9 @@ int gm_inspect_add_scan(gm_inspect *in, gm_elf_scan *scan, gm_error *err) {
     return 0;
 }
 
+static int emit_modules(gm_inspect *in, const gm_elf_scan *s, const void *data, size_t len,
+                        gm_error *err);
+
 int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err) {
     gm_elf_scan s;
     int rc = gm_elfscan_file(path, in->depth, &s, err);
@@ -95,6 +99,23 @@ int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err) {
     if ((rc = note_dir(in, path, err)) < 0) {
         gm_elf_scan_free(&s);
         return rc;
+    }
+    if (in->on_module && s.kind != GM_FILE_OTHER && s.size) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        void *map = fd >= 0 ? mmap(NULL, (size_t)s.size, PROT_READ, MAP_PRIVATE, fd, 0)
+                            : MAP_FAILED;
+        if (fd >= 0)
+            close(fd);
+        if (map == MAP_FAILED) {
+            gm_elf_scan_free(&s);
+            return gm_error_set(err, GM_EIO, "%s: cannot map: %s", path, strerror(errno));
+        }
+        rc = emit_modules(in, &s, map, (size_t)s.size, err);
+        munmap(map, (size_t)s.size);
+        if (rc < 0) {
+            gm_elf_scan_free(&s);
+            return rc;
+        }
     }
     return gm_inspect_add_scan(in, &s, err);
 }
@@ -153,6 +174,12 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
         if (map)
             madvise(map, (size_t)f->size, in->depth == GM_FATBIN_VERIFY ? MADV_SEQUENTIAL : MADV_RANDOM);
         rc = gm_elfscan_memory(map ? map : "", (size_t)f->size, name, in->depth, &s, &fe);
+        if (rc == 0 && (rc = emit_modules(in, &s, map ? map : "", (size_t)f->size, err)) < 0) {
+            gm_elf_scan_free(&s);
+            if (map)
+                munmap(map, (size_t)f->size);
+            return rc;
+        }
         if (map)
             munmap(map, (size_t)f->size);
     } else {
@@ -190,6 +217,11 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
             have += got;
         }
         rc = gm_elfscan_memory(buf, have, name, in->depth, &s, &fe);
+        if (rc == 0 && (rc = emit_modules(in, &s, buf, have, err)) < 0) {
+            gm_elf_scan_free(&s);
+            free(buf);
+            return rc;
+        }
         free(buf);
     }
     if (rc < 0)
@@ -198,31 +230,13 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     return gm_inspect_add_scan(in, &s, err);
 }
 
+/* The image's NVIDIA_REQUIRE_* as the container runtime reads them (one reader:
+ * gm_nvreq_from_env, also used by launch and preflight). */
 static int take_env(gm_inspect *in, const gm_strlist *env, gm_error *err) {
-    const char *cuda_version = NULL;
-    bool has_req_cuda = false;
-    for (size_t i = 0; i < env->n; i++) {
-        const char *kv = env->items[i], *eq = strchr(kv, '=');
-        if (!eq)
-            continue;
-        size_t kl = (size_t)(eq - kv);
-        if (kl > 15 && !strncmp(kv, "NVIDIA_REQUIRE_", 15)) {
-            if (kl == 22 && !strncmp(kv + 15, "JETPACK", 7))
-                continue;
-            has_req_cuda |= kl == 19 && !strncmp(kv + 15, "CUDA", 4);
-            if (eq[1] && gm_strlist_add(&in->nvidia_require, eq + 1) < 0)
-                return gm_error_set(err, GM_ENOMEM, "out of memory");
-        } else if (kl == 22 && !strncmp(kv, "NVIDIA_DISABLE_REQUIRE", 22)) {
-            in->nvidia_disable_require |= !strcmp(eq + 1, "true") || !strcmp(eq + 1, "1");
-        } else if (kl == 12 && !strncmp(kv, "CUDA_VERSION", 12)) {
-            cuda_version = eq + 1;
-        }
-    }
-    gm_cuda_version v;
-    if (!has_req_cuda && cuda_version && parse_mm(cuda_version, &v) &&
-        gm_strlist_addf(&in->nvidia_require, "cuda>=%d.%d", v.major, v.minor) < 0)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
-    return 0;
+    bool disabled = false;
+    int rc = gm_nvreq_from_env(env, &in->nvidia_require, &disabled, err);
+    in->nvidia_disable_require |= disabled;
+    return rc;
 }
 
 int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, gm_error *err) {
@@ -364,16 +378,65 @@ static int add_target(gm_target **arr, size_t *n, const gm_target *t, gm_error *
 
 static int cmp_target(const void *a, const void *b) { return gm_target_cmp(a, b); }
 
+static void module_name(const gm_elf_scan *s, const gm_fatbin_section *sec, size_t ri,
+                        char *name, size_t len) {
+    if (!sec->section)
+        snprintf(name, len, "%s", s->path);
+    else
+        snprintf(name, len, "%s%s%s%s:%s#%zu", s->path, sec->member ? "(" : "",
+                 sec->member ? sec->member : "", sec->member ? ")" : "", sec->section, ri);
+}
+
+static bool region_loadable(const gm_fatbin_region *rg) {
+    for (size_t e = 0; e < rg->n_entries; e++)
+        if (rg->entries[e].kind == GM_FATBIN_CUBIN || rg->entries[e].kind == GM_FATBIN_PTX)
+            return true;
+    return false; /* NVVM IR only: nothing loads it */
+}
+
+/* Hands each module of s (bytes in data[0, len)) to in->on_module. */
+static int emit_modules(gm_inspect *in, const gm_elf_scan *s, const void *data, size_t len,
+                        gm_error *err) {
+    if (!in->on_module || s->kind == GM_FILE_OTHER)
+        return 0;
+    for (size_t i = 0; i < s->n_sections; i++) {
+        const gm_fatbin_section *sec = &s->sections[i];
+        if (!sec->primary)
+            continue;
+        for (size_t r = 0; r < sec->fb.n_regions; r++) {
+            const gm_fatbin_region *rg = &sec->fb.regions[r];
+            if (!region_loadable(rg))
+                continue;
+            char name[1024];
+            module_name(s, sec, r, name, sizeof name);
+            gm_inspect_module m = {s, in->n_files, name, rg, GM_FILE_FATBIN, NULL, 0};
+            if (s->kind == GM_FILE_CUBIN || s->kind == GM_FILE_PTX) {
+                m.kind = s->kind; /* the whole file is the image */
+                m.data = data;
+                m.len = len;
+            } else {
+                uint64_t at = sec->offset + rg->offset;
+                if (at > len || rg->size > len - at)
+                    return gm_error_set(err, GM_EFORMAT, "%s: offset 0x%llx: fat binary runs "
+                                        "past the end of the file", s->path,
+                                        (unsigned long long)at);
+                m.data = (const unsigned char *)data + at;
+                m.len = (size_t)rg->size;
+            }
+            int rc = in->on_module(in->on_module_ctx, &m, err);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, size_t ri,
                          gm_module_req *m, gm_error *err) {
     const gm_fatbin_region *rg = &sec->fb.regions[ri];
     memset(m, 0, sizeof *m);
     char name[1024];
-    if (!sec->section)
-        snprintf(name, sizeof name, "%s", s->path);
-    else
-        snprintf(name, sizeof name, "%s%s%s%s:%s#%zu", s->path, sec->member ? "(" : "",
-                 sec->member ? sec->member : "", sec->member ? ")" : "", sec->section, ri);
+    module_name(s, sec, ri, name, sizeof name);
     if (!(m->name = gm_strdup(name)))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     for (size_t e = 0; e < rg->n_entries; e++) {

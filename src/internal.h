@@ -61,4 +61,14 @@ int gm_load_with(const char *path, gm_parse_fn parse, void *out, gm_error *err);
 /* json_dumps with gpumatch's formatting (indent 2, key order kept) + newline. */
 char *gm_json_dump(json_t *j, gm_error *err);
 
+/* Growable text buffer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} gm_buf;
+void gm_buf_printf(gm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the text (caller frees) or NULL with GM_ENOMEM in err. */
+char *gm_buf_finish(gm_buf *b, gm_error *err);
+
 #endif

@@ -8,6 +8,7 @@
 #include "gpumatch/nvreq.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
+#include "core/core.h"
 #include "internal.h"
 
 #define OOM(err) gm_error_set(err, GM_ENOMEM, "out of memory")
@@ -37,72 +38,79 @@ static int add(gm_strlist *l, const char *s, gm_error *err) {
     return gm_strlist_add(l, s) < 0 ? OOM(err) : 0;
 }
 
-/* Why no image of module m loads on cc; or how one does (note). */
 /* Notes name at most this many unused optional modules (a library has thousands). */
 #define MAX_OPTIONAL_NOTES 3
 
+/* Decides with the core (gm_core_module_need); the rule functions format the
+ * reason only when the module does not load. */
 static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_version *driver_cuda,
-                        const gm_cuda_version *assumed_isa, size_t *n_unused, gm_unit_verdict *u,
-                        gm_error *err) {
-    /* Verdicts first, without text; reasons are formatted only for a failure. */
-    gm_rule_result first_cubin_fail = {0}, first_ptx_fail = {0};
-    bool has_unknown = false;
-    long same_major = -1, ptx_fail = -1;
-    char ccs[GM_VERSION_STR_MAX];
+                        const gm_isa_assume *assume, const gm_requirement *req, size_t *n_unused,
+                        gm_unit_verdict *u, gm_error *err) {
+    gm_module_need mn;
+    gm_core_module_need(m, assume, cc, &mn);
+    char ccs[GM_VERSION_STR_MAX], ts[GM_VERSION_STR_MAX];
     gm_cc_str(cc, ccs);
-    for (size_t i = 0; i < m->n_cubin; i++) {
-        if (gm_rule_cubin(&m->cubin[i], cc, NULL) == GM_YES)
-            return 0;
-        if (m->cubin[i].cc.major == cc->major && same_major < 0)
-            same_major = (long)i;
+    if (mn.need == GM_NEED_NONE && mn.ptx < 0)
+        return 0;
+    if (mn.need != GM_NEED_NEVER && (mn.need == GM_NEED_NONE ||
+                                     (driver_cuda && mn.need <= gm_cuda_int(driver_cuda)))) {
+        if (gm_strlist_addf(&u->notes, "%s%svia PTX JIT of %s", m->name ? m->name : "",
+                            m->name ? ": " : "", gm_target_str(&m->ptx[mn.ptx], ts)) < 0)
+            return OOM(err);
+        return 0;
     }
-    const gm_cuda_version *isa = m->has_ptx_isa ? &m->ptx_isa : assumed_isa;
-    for (size_t i = 0; i < m->n_ptx; i++) {
-        gm_verdict_kind k = gm_rule_ptx(&m->ptx[i], isa, cc, driver_cuda, NULL);
-        if (k == GM_YES) {
-            char ts[GM_VERSION_STR_MAX];
-            if (gm_strlist_addf(&u->notes, "%s%svia PTX JIT of %s", m->name ? m->name : "",
-                                m->name ? ": " : "", gm_target_str(&m->ptx[i], ts)) < 0)
-                return OOM(err);
-            return 0;
-        }
-        if (k == GM_UNKNOWN && !has_unknown) {
-            has_unknown = true;
-            ptx_fail = (long)i;
-        } else if (ptx_fail < 0) {
-            ptx_fail = (long)i;
-        }
-    }
-    if (same_major >= 0)
-        gm_rule_cubin(&m->cubin[same_major], cc, &first_cubin_fail);
-    if (ptx_fail >= 0)
-        gm_rule_ptx(&m->ptx[ptx_fail], isa, cc, driver_cuda, &first_ptx_fail);
-    char cub[GM_REASON_MAX], ptx[GM_REASON_MAX];
-    if (!m->n_cubin)
-        snprintf(cub, sizeof cub, "no cubin");
-    else if (same_major < 0)
-        snprintf(cub, sizeof cub, "no cubin for major %d", cc->major);
-    else
-        snprintf(cub, sizeof cub, "%s", first_cubin_fail.reason);
-    if (!m->n_ptx)
-        snprintf(ptx, sizeof ptx, "no PTX");
-    else
-        snprintf(ptx, sizeof ptx, "%s", first_ptx_fail.reason);
     if (m->optional) { /* a tuned kernel the program will not dispatch to here */
         if (++*n_unused > MAX_OPTIONAL_NOTES)
             return 0;
         return gm_strlist_addf(&u->notes, "optional %s unused on %s",
                                m->name ? m->name : "module", ccs) < 0 ? OOM(err) : 0;
     }
+    /* Reasons: the first cubin of the device's major (or one the tables cannot
+     * place), and the PTX image that came closest. */
+    char cub[GM_REASON_MAX], ptx[GM_REASON_MAX];
+    gm_rule_result rr = {0};
+    long same = -1;
+    for (size_t i = 0; i < m->n_cubin && same < 0; i++)
+        if (m->cubin[i].cc.major == cc->major ||
+            gm_rule_cubin(&m->cubin[i], cc, NULL) == GM_UNKNOWN)
+            same = (long)i;
+    if (!m->n_cubin)
+        snprintf(cub, sizeof cub, "no cubin");
+    else if (same < 0)
+        snprintf(cub, sizeof cub, "no cubin for major %d", cc->major);
+    else {
+        gm_rule_cubin(&m->cubin[same], cc, &rr);
+        snprintf(cub, sizeof cub, "%s", rr.reason);
+    }
+    if (!m->n_ptx) {
+        snprintf(ptx, sizeof ptx, "no PTX");
+    } else {
+        long pick = mn.ptx;
+        for (size_t i = 0; i < m->n_ptx && pick < 0; i++)
+            if (gm_rule_ptx_arch(&m->ptx[i], cc, NULL) == GM_YES)
+                pick = (long)i;
+        const gm_target *t = &m->ptx[pick < 0 ? 0 : pick];
+        if (pick >= 0 && !m->has_ptx_isa && assume->state == GM_ISA_UNKNOWN) {
+            char rs[GM_VERSION_STR_MAX];
+            snprintf(ptx, sizeof ptx,
+                     "PTX %s was built by CUDA %s, whose PTX ISA gpumatch's tables do not know",
+                     gm_target_str(t, ts), gm_cuda_version_str(&req->cuda_runtime, rs));
+        } else {
+            const gm_cuda_version *isa = m->has_ptx_isa ? &m->ptx_isa
+                                         : assume->state == GM_ISA_KNOWN ? &assume->isa : NULL;
+            gm_rule_ptx(t, isa, cc, driver_cuda, &rr);
+            snprintf(ptx, sizeof ptx, "%s", rr.reason);
+        }
+    }
     if (gm_strlist_addf(&u->reasons, "%s%s%s and %s%s", m->name ? m->name : "",
                         m->name ? ": " : "", cub, ptx,
-                        has_unknown ? " (undecidable: treated as no)" : "") < 0)
+                        mn.unknown ? " (undecidable: treated as no)" : "") < 0)
         return OOM(err);
     return 0;
 }
 
 static int check_unit(const gm_node *node, const gm_requirement *req, const gm_device *d, long mig,
-                      const gm_cuda_version *driver_cuda, const gm_cuda_version *assumed_isa,
+                      const gm_cuda_version *driver_cuda, const gm_isa_assume *assumed_isa,
                       gm_unit_verdict *u, gm_error *err) {
     char a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
     const gm_cc *cc = &d->cc;
@@ -115,6 +123,12 @@ static int check_unit(const gm_node *node, const gm_requirement *req, const gm_d
         gm_strlist_add(&u->reasons, "MIG is enabled but no MIG instances exist: the GPU cannot "
                                     "be used whole") < 0)
         return OOM(err);
+    gm_rule_result mr;
+    if (mig >= 0 && !gm_core_unit_usable(true, req->device_count)) {
+        gm_rule_mig(req->device_count, &mr);
+        if (add(&u->reasons, mr.reason, err) < 0)
+            return GM_ENOMEM;
+    }
     if (req->has_min_cc && gm_cc_cmp(cc, &req->min_cc) < 0 &&
         gm_strlist_addf(&u->reasons, "compute capability %s < %s required", gm_cc_str(cc, a),
                         gm_cc_str(&req->min_cc, b)) < 0)
@@ -141,7 +155,7 @@ static int check_unit(const gm_node *node, const gm_requirement *req, const gm_d
     }
     size_t n_unused = 0;
     for (size_t i = 0; i < req->n_modules; i++)
-        if (check_module(&req->modules[i], cc, driver_cuda, assumed_isa, &n_unused, u, err) < 0)
+        if (check_module(&req->modules[i], cc, driver_cuda, assumed_isa, req, &n_unused, u, err) < 0)
             return GM_ENOMEM;
     if (n_unused > MAX_OPTIONAL_NOTES &&
         gm_strlist_addf(&u->notes, "and %zu more optional modules unused",
@@ -218,11 +232,12 @@ static int node_rules(const gm_node *node, const gm_requirement *req, const gm_c
 int gm_match(const gm_node *node, const gm_requirement *req, gm_verdict *v, gm_error *err) {
     memset(v, 0, sizeof *v);
     v->node = node;
-    gm_cuda_version dcv, isa;
+    gm_cuda_version dcv;
     const gm_cuda_version *dc = gm_node_driver_cuda(node, &dcv) ? &dcv : NULL;
-    /* Without a stated PTX ISA, assume the newest the build's runtime emits. */
-    const gm_cuda_version *assumed_isa =
-        req->has_cuda_runtime && gm_cuda_max_ptx(&req->cuda_runtime, &isa) ? &isa : NULL;
+    /* Without a stated PTX ISA, the one the build's runtime emits. */
+    gm_isa_assume isa;
+    gm_core_isa_assume(req, &isa);
+    const gm_isa_assume *assumed_isa = &isa;
     int rc = node_rules(node, req, dc, v, err);
     if (rc < 0)
         goto fail;

@@ -165,7 +165,7 @@ static int parse_device(const json_t *o, const char *path, size_t pos, gm_device
 static int parse_node(const json_t *o, const char *path, gm_node *n, const gm_jctx *c,
                       gm_error *err) {
     static const char *const keys[] = {"hostname", "driver_version", "cuda_driver_version",
-                                       "devices", "instance_type", "price", "count", NULL};
+                                       "devices", "instance_type", "price", "count", "schema_version", NULL};
     char buf[GM_VERSION_STR_MAX + 64];
     bool has;
     if (gm_json_check_keys(o, path, keys, c, err) < 0 ||

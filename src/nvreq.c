@@ -25,6 +25,28 @@ typedef struct {
 
 static const char *op_names[] = {"=", "!=", "<", "<=", ">", ">="};
 
+/* Parts of a dotted version; -1 if not one. */
+static int parts_of(const char *s, long *v) {
+    int n = 0;
+    const char *p = s;
+    memset(v, 0, MAX_PARTS * sizeof *v);
+    while (*p) {
+        if (n == MAX_PARTS || !isdigit((unsigned char)*p))
+            return -1;
+        char *end;
+        v[n++] = strtol(p, &end, 10);
+        p = end;
+        if (*p == '.') {
+            p++;
+            if (!*p)
+                return -1;
+        } else if (*p) {
+            return -1;
+        }
+    }
+    return n ? n : -1;
+}
+
 static int parse_cond(const char *s, size_t len, cond_t *c, gm_error *err) {
     char buf[128];
     if (len >= sizeof buf)
@@ -70,33 +92,11 @@ static int parse_cond(const char *s, size_t len, cond_t *c, gm_error *err) {
                                 buf);
         return 0;
     }
-    for (const char *q = c->value; *q; q++)
-        if (!isdigit((unsigned char)*q) && *q != '.')
-            return gm_error_set(err, GM_EINVAL, "bad requirement \"%s\": \"%s\" is not a version",
-                                buf, c->value);
+    long parts[MAX_PARTS];
+    if (parts_of(c->value, parts) < 0)
+        return gm_error_set(err, GM_EINVAL, "bad requirement \"%s\": \"%s\" is not a version",
+                            buf, c->value);
     return 0;
-}
-
-/* Parts of a dotted version; -1 if not one. */
-static int parts_of(const char *s, long *v) {
-    int n = 0;
-    const char *p = s;
-    memset(v, 0, MAX_PARTS * sizeof *v);
-    while (*p) {
-        if (n == MAX_PARTS || !isdigit((unsigned char)*p))
-            return -1;
-        char *end;
-        v[n++] = strtol(p, &end, 10);
-        p = end;
-        if (*p == '.') {
-            p++;
-            if (!*p)
-                return -1;
-        } else if (*p) {
-            return -1;
-        }
-    }
-    return n ? n : -1;
 }
 
 /* Zero-padded parts make trailing zero parts irrelevant. */
@@ -118,49 +118,57 @@ static bool apply(op_t op, int c) {
     }
 }
 
+/* Calls fn for every condition; fn returns 1 to skip the rest of the group
+ * (a false condition), 2 to stop (a satisfied group), 0 to go on, < 0 to fail.
+ * A NULL condition marks each group's end. As libnvidia-container's dsl.c:
+ * groups are split on single spaces, conditions on commas, empty conditions are
+ * skipped, and a condition is parsed only when evaluation reaches it (lazy). */
 typedef int (*cond_fn)(void *ctx, const cond_t *c, gm_error *err);
 
-/* Walks expr; calls fn for every condition with group boundaries marked by
- * a NULL condition after each group. */
-static int walk(const char *expr, cond_fn fn, void *ctx, gm_error *err) {
+static int walk(const char *expr, cond_fn fn, void *ctx, bool lazy, gm_error *err) {
     if (!expr)
         return gm_error_set(err, GM_EINVAL, "missing requirement expression");
     size_t len = strnlen(expr, MAX_EXPR + 1);
     if (len > MAX_EXPR)
         return gm_error_set(err, GM_EINVAL, "requirement expression longer than %d bytes", MAX_EXPR);
-    const char *p = expr;
+    const char *p = expr, *end = expr + len;
     int groups = 0;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == '\n')
-            p++;
-        if (!*p)
-            break;
-        const char *g = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
-            p++;
-        const char *ge = p, *q = g;
+    while (p < end) {
+        const char *ge = memchr(p, ' ', (size_t)(end - p));
+        if (!ge)
+            ge = end;
+        const char *g = p, *q = g;
+        int conds = 0, rc = 0;
         while (q < ge) {
             const char *ce = memchr(q, ',', (size_t)(ge - q));
             if (!ce)
                 ce = ge;
-            cond_t c;
-            if (ce == q)
-                return gm_error_set(err, GM_EINVAL, "bad requirement \"%.*s\": empty condition",
-                                    (int)(ge - g), g);
-            if (parse_cond(q, (size_t)(ce - q), &c, err) < 0)
-                return GM_EINVAL;
-            int rc = fn(ctx, &c, err);
-            if (rc < 0)
-                return rc;
+            if (ce > q) {
+                cond_t c;
+                conds++;
+                if (rc != 1 || !lazy) {
+                    int prc = parse_cond(q, (size_t)(ce - q), &c, err);
+                    if (prc < 0)
+                        return prc;
+                    if (rc != 1) {
+                        rc = fn(ctx, &c, err);
+                        if (rc < 0)
+                            return rc;
+                    }
+                }
+            }
             q = ce < ge ? ce + 1 : ge;
-            if (ce + 1 == ge && *ce == ',')
-                return gm_error_set(err, GM_EINVAL, "bad requirement \"%.*s\": trailing comma",
-                                    (int)(ge - g), g);
         }
-        int rc = fn(ctx, NULL, err);
-        if (rc < 0)
-            return rc;
-        groups++;
+        /* An empty group (two spaces, a lone comma) is skipped: gpumatch does not
+         * count it as satisfied. */
+        if (conds) {
+            groups++;
+            if ((rc = fn(ctx, NULL, err)) < 0)
+                return rc;
+            if (rc == 2 && lazy)
+                return 0;
+        }
+        p = ge < end ? ge + 1 : end;
     }
     if (!groups)
         return gm_error_set(err, GM_EINVAL, "empty requirement expression");
@@ -169,7 +177,7 @@ static int walk(const char *expr, cond_fn fn, void *ctx, gm_error *err) {
 
 static int noop(void *ctx, const cond_t *c, gm_error *err) { return 0; }
 
-int gm_nvreq_validate(const char *expr, gm_error *err) { return walk(expr, noop, NULL, err); }
+int gm_nvreq_validate(const char *expr, gm_error *err) { return walk(expr, noop, NULL, false, err); }
 
 typedef struct {
     const gm_node *node;
@@ -188,13 +196,11 @@ static bool eval_cond(const eval_ctx *e, const cond_t *c, char *why, size_t whyl
     const char *what;
     switch (c->key) {
     case K_BRAND: {
-        if (!e->dev)
+        /* libnvidia-container: no device, or a device whose brand is unknown,
+         * satisfies brand conditions. */
+        const char *b = e->dev ? e->dev->brand : NULL;
+        if (!b)
             return true;
-        const char *b = e->dev->brand;
-        if (!b) {
-            snprintf(why, whylen, "brand%s%s: device brand unknown", op_names[c->op], c->value);
-            return false;
-        }
         bool eq = !strcasecmp(b, c->value);
         if (eq == (c->op == OP_EQ))
             return true;
@@ -202,26 +208,21 @@ static bool eval_cond(const eval_ctx *e, const cond_t *c, char *why, size_t whyl
         return false;
     }
     case K_ARCH:
-        if (!e->dev)
+        if (!e->dev || !e->dev->cc.major) /* unknown arch satisfies, as the runtime */
             return true;
         gm_cc_str(&e->dev->cc, hs);
         what = "device compute capability is";
         break;
     case K_DRIVER:
-        if (!gm_driver_version_is_set(&e->node->driver)) {
-            snprintf(why, whylen, "driver%s%s: driver version unknown", op_names[c->op], c->value);
-            return false;
-        }
+        if (!gm_driver_version_is_set(&e->node->driver)) /* unknown satisfies (dsl.c) */
+            return true;
         gm_driver_version_str(&e->node->driver, hs);
         what = "driver is";
         break;
     default: {
         gm_cuda_version dc;
-        if (!gm_node_driver_cuda(e->node, &dc)) {
-            snprintf(why, whylen, "cuda%s%s: driver's CUDA version unknown", op_names[c->op],
-                     c->value);
-            return false;
-        }
+        if (!gm_node_driver_cuda(e->node, &dc)) /* unknown satisfies (dsl.c) */
+            return true;
         gm_cuda_version_str(&dc, hs);
         what = "driver supports CUDA";
     }
@@ -239,20 +240,20 @@ static bool eval_cond(const eval_ctx *e, const cond_t *c, char *why, size_t whyl
 static int eval_fn(void *ctx, const cond_t *c, gm_error *err) {
     eval_ctx *e = ctx;
     if (!c) { /* end of group */
-        if (e->group_ok)
+        bool ok = e->group_ok;
+        if (ok)
             e->any_group_ok = true;
         else if (e->why && gm_strlist_add(e->why, e->first_fail) < 0)
             return gm_error_set(err, GM_ENOMEM, "out of memory");
         e->group_ok = true;
         e->first_fail[0] = '\0';
-        return 0;
+        return ok ? 2 : 0;
     }
-    if (!e->group_ok)
-        return 0;
     char why[256];
     if (!eval_cond(e, c, why, sizeof why)) {
         e->group_ok = false;
         snprintf(e->first_fail, sizeof e->first_fail, "%s", why);
+        return 1;
     }
     return 0;
 }
@@ -261,10 +262,20 @@ int gm_nvreq_eval(const char *expr, const gm_node *node, const gm_device *dev, b
                   gm_strlist *why, gm_error *err) {
     gm_strlist local = {0};
     eval_ctx e = {node, dev, false, true, "", &local};
-    int rc = walk(expr, eval_fn, &e, err);
-    if (rc < 0) {
+    gm_error pe = {0};
+    int rc = walk(expr, eval_fn, &e, true, &pe);
+    if (rc == GM_ENOMEM) {
         gm_strlist_free(&local);
-        return rc;
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
+    if (rc < 0) {
+        /* A condition reached before any group held is malformed: the container
+         * runtime refuses to start the container. */
+        e.any_group_ok = false;
+        if (gm_strlist_addf(&local, "%s (libnvidia-container refuses to start it)", pe.msg) < 0) {
+            gm_strlist_free(&local);
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
     }
     *ok = e.any_group_ok;
     if (!*ok && why)
@@ -286,10 +297,41 @@ static bool parse_bool_true(const char *v) {
     return false;
 }
 
+/* CUDA_VERSION as nvidia-container-toolkit reads it: an optional "v", then one
+ * to three parts that each fit 32 bits ("v11.6", "12.4.1"; not "9.0.116.50"). */
+static bool legacy_cuda_version(const char *v, unsigned long *maj, unsigned long *min) {
+    unsigned long parts[3] = {0, 0, 0};
+    int n = 0;
+    const char *p = v[0] == 'v' ? v + 1 : v;
+    while (*p) {
+        if (n == 3 || !isdigit((unsigned char)*p))
+            return false;
+        unsigned long long x = 0;
+        while (isdigit((unsigned char)*p)) {
+            x = x * 10 + (unsigned long long)(*p++ - '0');
+            if (x > 4294967295ULL)
+                return false;
+        }
+        parts[n++] = (unsigned long)x;
+        if (*p == '.' && !*++p)
+            return false;
+    }
+    if (!n)
+        return false;
+    *maj = parts[0];
+    *min = parts[1];
+    return true;
+}
+
 int gm_nvreq_from_env(const gm_strlist *env, gm_strlist *exprs, bool *disabled, gm_error *err) {
     const char *cuda_version = NULL;
     bool has_require_cuda = false;
     *disabled = false;
+    /* NVIDIA_DISABLE_REQUIRE turns every constraint off, malformed ones too: the
+     * values are still returned (preflight warns about them), never validated. */
+    for (size_t i = 0; i < env->n; i++)
+        if (!strncmp(env->items[i], "NVIDIA_DISABLE_REQUIRE=", 23))
+            *disabled = parse_bool_true(env->items[i] + 23);
     for (size_t i = 0; i < env->n; i++) {
         const char *kv = env->items[i];
         const char *eq = strchr(kv, '=');
@@ -297,28 +339,26 @@ int gm_nvreq_from_env(const gm_strlist *env, gm_strlist *exprs, bool *disabled, 
             continue;
         size_t kl = (size_t)(eq - kv);
         const char *v = eq + 1;
-        if (kl == 22 && !strncmp(kv, "NVIDIA_DISABLE_REQUIRE", kl)) {
-            *disabled = parse_bool_true(v);
-        } else if (kl == 12 && !strncmp(kv, "CUDA_VERSION", kl)) {
+        if (kl == 12 && !strncmp(kv, "CUDA_VERSION", kl)) {
             cuda_version = v;
         } else if (kl > 15 && !strncmp(kv, "NVIDIA_REQUIRE_", 15)) {
-            if (kl == 22 && !strncmp(kv, "NVIDIA_REQUIRE_JETPACK", kl))
+            if (!strncmp(kv + 15, "JETPACK", 7)) /* every NVIDIA_REQUIRE_JETPACK* */
                 continue;
-            if (kl == 19 && !strncmp(kv, "NVIDIA_REQUIRE_CUDA", kl))
+            if (kl == 19 && !strncmp(kv, "NVIDIA_REQUIRE_CUDA", kl) && *v)
                 has_require_cuda = true;
-            if (!*v)
-                continue;
-            if (gm_nvreq_validate(v, err) < 0)
-                return gm_error_prefix(err, "%.*s: ", (int)kl, kv);
-            if (gm_strlist_add(exprs, v) < 0)
+            /* Kept as is: the runtime parses a condition only when it reaches it. */
+            if (*v && gm_strlist_add(exprs, v) < 0)
                 return gm_error_set(err, GM_ENOMEM, "out of memory");
         }
     }
+    /* Legacy image (CUDA_VERSION, empty or no NVIDIA_REQUIRE_CUDA): cuda>=MAJ.MIN. */
     if (!has_require_cuda && cuda_version && *cuda_version) {
-        long p[MAX_PARTS];
-        if (parts_of(cuda_version, p) < 0)
-            return gm_error_set(err, GM_EINVAL, "CUDA_VERSION=%s is not a version", cuda_version);
-        if (gm_strlist_addf(exprs, "cuda>=%ld.%ld", p[0], p[1]) < 0)
+        unsigned long maj, min;
+        if (!legacy_cuda_version(cuda_version, &maj, &min))
+            return *disabled ? 0
+                             : gm_error_set(err, GM_EINVAL, "CUDA_VERSION=%s is not a version",
+                                            cuda_version);
+        if (gm_strlist_addf(exprs, "cuda>=%lu.%lu", maj, min) < 0)
             return gm_error_set(err, GM_ENOMEM, "out of memory");
     }
     return 0;

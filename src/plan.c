@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/export_internal.h"
+#include "core/core.h"
 #include "gpumatch/match.h"
 #include "gpumatch/nvreq.h"
 #include "gpumatch/plan.h"
@@ -23,6 +23,7 @@ typedef struct {
     int32_t mem;   /* MiB, -1 unknown */
     int32_t nvkey; /* index into inv->nvkeys */
     int32_t count;
+    int32_t mig;   /* 1: MIG devices (core: serve one-GPU requests only) */
 } cgroup;
 
 typedef struct {
@@ -77,6 +78,7 @@ struct gm_plan_creq {
     int64_t min_drv, rt_drv;
     int32_t min_cuda, rt_cuda, min_mem, count;
     int32_t *need;       /* per inv->ccs */
+    bool mig_ok;         /* MIG devices may serve it (core rule) */
     const uint8_t *nvok; /* per nvkey; NULL = no NVIDIA_REQUIRE_* condition */
 };
 
@@ -166,12 +168,12 @@ static int add_unit_group(gm_plan_inventory *inv, const gm_node *n, size_t ni, s
     uint32_t g;
     for (g = 0; g < cn->ng; g++) {
         cgroup *x = &inv->groups[cn->g0 + g];
-        if (x->cc == cc && x->mem == m32 && x->nvkey == nk) break;
+        if (x->cc == cc && x->mem == m32 && x->nvkey == nk && x->mig == (mig >= 0)) break;
     }
     if (g == cn->ng) {
         if (gm_grow((void **)&inv->groups, &inv->capgroups, inv->ngroups + 1, sizeof *inv->groups))
             return GM_ENOMEM;
-        inv->groups[inv->ngroups++] = (cgroup){(int32_t)cc, m32, (int32_t)nk, 0};
+        inv->groups[inv->ngroups++] = (cgroup){(int32_t)cc, m32, (int32_t)nk, 0, mig >= 0};
         cn->ng++;
     }
     inv->groups[cn->g0 + g].count++;
@@ -291,6 +293,7 @@ int gm_plan_request_compile(gm_plan_inventory *inv, const gm_requirement *r, gm_
                      ? (r->min_memory_mib > INT32_MAX ? INT32_MAX : (int32_t)r->min_memory_mib)
                      : GM_NEED_NONE;
     c->count = r->device_count > INT32_MAX ? INT32_MAX : (int32_t)r->device_count;
+    c->mig_ok = gm_core_unit_usable(true, r->device_count);
     for (size_t i = 0; i < inv->nccs; i++) c->need[i] = gm_req_cc_need(r, &inv->ccs[i]);
     int rc = nvset_for(inv, r, &c->nvok, err);
     if (rc) { gm_plan_request_free(c); return rc; }
@@ -310,7 +313,8 @@ static inline bool node_level_ok(const gm_plan_creq *c, const cnode *n) {
 }
 
 static inline bool group_ok(const gm_plan_creq *c, const cnode *n, const cgroup *g) {
-    return g->cc >= 0 && g->mem >= c->min_mem && c->need[g->cc] <= n->cuda && (!c->nvok || c->nvok[g->nvkey]);
+    return g->cc >= 0 && g->mem >= c->min_mem && c->need[g->cc] <= n->cuda &&
+           (!g->mig || c->mig_ok) && (!c->nvok || c->nvok[g->nvkey]);
 }
 
 bool gm_plan_check(const gm_plan_inventory *inv, const gm_plan_creq *c, size_t node) {
@@ -375,7 +379,8 @@ static char *node_class_key(const gm_plan_inventory *ci, size_t i) {
     gm_buf_printf(&b, "%lld|%d|%d", (long long)n->drv, (int)n->cuda, (int)n->cuda_probe);
     for (uint32_t g = 0; g < n->ng; g++) {
         const cgroup *x = &ci->groups[n->g0 + g];
-        gm_buf_printf(&b, "|%d,%d,%d,%d", (int)x->cc, (int)x->mem, (int)x->nvkey, (int)x->count);
+        gm_buf_printf(&b, "|%d,%d,%d,%d,%d", (int)x->cc, (int)x->mem, (int)x->nvkey, (int)x->count,
+                      (int)x->mig);
     }
     /* unit order matters for which devices are assigned */
     for (uint32_t u = 0; u < n->nu; u++) gm_buf_printf(&b, ";%u", ci->units[n->u0 + u].group);
@@ -952,6 +957,7 @@ char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, con
     json_object_set_new(sum, "on_instance_types", json_integer((json_int_t)p->n_on_types));
     json_object_set_new(sum, "unschedulable", json_integer((json_int_t)p->n_unschedulable));
     json_object_set_new(root, "summary", sum);
+    json_object_set_new(root, "schema_version", json_integer(GM_SCHEMA_VERSION));
     char *s = gm_json_dump(root, err);
     json_decref(root);
     return s;

@@ -43,15 +43,20 @@ int gm_requirement_add_module(gm_requirement *r, gm_module_req *m, gm_error *err
     return 0;
 }
 
-/* Text of a version-like JSON value (string or number) into buf. */
+/* Text of a version-like JSON value into buf: strings only (a JSON number
+ * loses the text: 12.10 reads as 12.1). */
 static int value_text(const json_t *v, char *buf, size_t len, const char *path, const gm_jctx *c,
                       gm_error *err) {
-    json_t *wrap = json_object();
-    json_object_set((json_t *)wrap, "v", (json_t *)v);
-    int rc = gm_json_verstr(wrap, "v", path, true, buf, len, NULL, c, err);
-    json_decref(wrap);
-    if (rc < 0)
+    if (json_is_real(v))
+        return gm_json_err(err, c, path, "write versions as strings (\"8.6\", not 8.6): a "
+                                         "JSON number loses the text");
+    if (json_is_integer(v)) {
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+        return 0;
+    }
+    if (!json_is_string(v) || strlen(json_string_value(v)) >= len)
         return gm_json_err(err, c, path, "expected a version string");
+    strcpy(buf, json_string_value(v));
     return 0;
 }
 
@@ -139,7 +144,7 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
     static const char *const keys[] = {
         "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
         "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
-        "min_memory_mib", "nvidia_require", "nvidia_disable_require", NULL};
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "schema_version", NULL};
     char buf[96];
     bool has;
     long v;
@@ -155,19 +160,19 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
         r->priority = (int)v;
     if (gm_json_verstr(o, "min_driver", path, false, buf, sizeof buf, &has, c, err) < 0)
         return GM_EINVAL;
-    if (has && gm_driver_version_parse(buf, &r->min_driver, err) < 0)
+    if (has && gm_driver_version_parse_min(buf, &r->min_driver, err) < 0)
         return gm_error_prefix(err, "%s: %s.min_driver: ", c->origin, path);
     if (gm_json_verstr(o, "cuda_runtime", path, false, buf, sizeof buf, &has, c, err) < 0)
         return GM_EINVAL;
     if (has) {
-        if (gm_cuda_version_parse(buf, &r->cuda_runtime, err) < 0)
+        if (gm_cuda_version_parse_release(buf, &r->cuda_runtime, err) < 0)
             return gm_error_prefix(err, "%s: %s.cuda_runtime: ", c->origin, path);
         r->has_cuda_runtime = true;
     }
     if (gm_json_verstr(o, "min_cuda_driver", path, false, buf, sizeof buf, &has, c, err) < 0)
         return GM_EINVAL;
     if (has) {
-        if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
+        if (gm_cuda_version_parse_release(buf, &r->min_cuda_driver, err) < 0)
             return gm_error_prefix(err, "%s: %s.min_cuda_driver: ", c->origin, path);
         r->has_min_cuda_driver = true;
     }
@@ -201,9 +206,20 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
         gm_json_bool(o, "nvidia_disable_require", path, &r->nvidia_disable_require, NULL, c, err) < 0 ||
         parse_strlist(o, "nvidia_require", path, &r->nvidia_require, c, err) < 0)
         return GM_EINVAL;
-    for (size_t i = 0; i < r->nvidia_require.n; i++)
-        if (gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
+    /* An empty value is no requirement (as the toolkit treats an empty variable);
+     * with nvidia_disable_require nothing is evaluated, so nothing is validated. */
+    for (size_t i = 0; i < r->nvidia_require.n;) {
+        if (!r->nvidia_require.items[i][0]) {
+            free(r->nvidia_require.items[i]);
+            memmove(&r->nvidia_require.items[i], &r->nvidia_require.items[i + 1],
+                    (r->nvidia_require.n - i - 1) * sizeof *r->nvidia_require.items);
+            r->nvidia_require.n--;
+            continue;
+        }
+        if (!r->nvidia_disable_require && gm_nvreq_validate(r->nvidia_require.items[i], err) < 0)
             return gm_error_prefix(err, "%s: %s.nvidia_require[%zu]: ", c->origin, path, i);
+        i++;
+    }
     /* Top-level cubin/ptx/ptx_isa form one unnamed module. */
     gm_module_req top = {0};
     if (parse_module(o, path, &top, true, c, err) < 0) {
@@ -480,6 +496,7 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     }
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
+    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

@@ -121,6 +121,27 @@ int gm_cuda_version_parse(const char *s, gm_cuda_version *out, gm_error *err) {
     return 0;
 }
 
+int gm_cuda_version_parse_release(const char *s, gm_cuda_version *out, gm_error *err) {
+    int p[3] = {0, 0, 0};
+    if (s && strnlen(s, MAX_INPUT + 1) <= MAX_INPUT && parse_parts(s, p, 3, 99999) == 3) {
+        if (p[0] == 0 || p[0] > 99 || p[1] > 99)
+            return gm_error_set(err, GM_EINVAL, "bad CUDA version \"%s\"", s);
+        out->major = p[0];
+        out->minor = p[1];
+        return 0;
+    }
+    return gm_cuda_version_parse(s, out, err);
+}
+
+int gm_driver_version_parse_min(const char *s, gm_driver_version *out, gm_error *err) {
+    int p[1] = {0};
+    if (s && strnlen(s, MAX_INPUT + 1) <= MAX_INPUT && parse_parts(s, p, 1, 99999) == 1 && p[0]) {
+        *out = (gm_driver_version){p[0], 0, 0, 1};
+        return 0;
+    }
+    return gm_driver_version_parse(s, out, err);
+}
+
 int gm_cuda_version_cmp(const gm_cuda_version *a, const gm_cuda_version *b) {
     if (a->major != b->major)
         return a->major < b->major ? -1 : 1;

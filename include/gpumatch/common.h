@@ -9,6 +9,9 @@
 extern "C" {
 #endif
 
+/* Version of every JSON document gpumatch writes ("schema_version"; schemas/). */
+#define GM_SCHEMA_VERSION 1
+
 /* An owned list of owned strings. */
 typedef struct {
     char **items;

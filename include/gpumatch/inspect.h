@@ -17,6 +17,19 @@
 extern "C" {
 #endif
 
+/* One loadable module (what gm_inspect_requirement makes one module of),
+ * handed to gm_inspect.on_module while the file's bytes are in memory. */
+typedef struct {
+    const gm_elf_scan *scan;  /* its file; not yet in gm_inspect.files */
+    size_t file;              /* the index that scan gets in gm_inspect.files */
+    const char *name;         /* the module's name in gm_inspect_requirement */
+    const gm_fatbin_region *region;
+    gm_file_kind kind;        /* GM_FILE_FATBIN (a region of an ELF or .fatbin), _CUBIN, _PTX */
+    const void *data;         /* bytes for cuModuleLoadData; PTX is not NUL-terminated */
+    size_t len;
+} gm_inspect_module;
+typedef int (*gm_inspect_module_fn)(void *ctx, const gm_inspect_module *m, gm_error *err);
+
 /* The files of one program (or one image): scans plus names of versioned CUDA
  * libraries seen beside them ("libcudart.so.12.4.127"). */
 typedef struct {
@@ -32,6 +45,10 @@ typedef struct {
     gm_strlist nvidia_require;
     bool nvidia_disable_require;
     gm_fatbin_depth depth;
+    /* Optional (prove): called for each module of each file while its bytes are
+     * mapped, in gm_inspect_requirement's module order; an error stops the walk. */
+    gm_inspect_module_fn on_module;
+    void *on_module_ctx;
 } gm_inspect;
 
 void gm_inspect_init(gm_inspect *in, gm_fatbin_depth depth);

@@ -57,6 +57,10 @@ char *gm_cuda_version_str(const gm_cuda_version *v, char buf[GM_VERSION_STR_MAX]
 
 /* "8.6" only. */
 int gm_cc_parse(const char *s, gm_cc *out, gm_error *err);
+/* Also "12.4.1" (CUDA_VERSION style; the update number does not change the rules). */
+int gm_cuda_version_parse_release(const char *s, gm_cuda_version *out, gm_error *err);
+/* A lower bound: also a bare branch "535" (any 535.x driver). */
+int gm_driver_version_parse_min(const char *s, gm_driver_version *out, gm_error *err);
 int gm_cc_cmp(const gm_cc *a, const gm_cc *b);
 char *gm_cc_str(const gm_cc *v, char buf[GM_VERSION_STR_MAX]);
 /* sm number as nvcc spells it: 8.6 -> 86, 10.0 -> 100. */

@@ -5,11 +5,15 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli/cli.h"
+#include "gpumatch/fleet.h"
 #include "gpumatch/match.h"
 #include "internal.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gpumatch check --node NODE.json [--node ...] --require REQ.json [--json]\n"
+               "       [--details]\n"
+               "  default: identical nodes grouped into kinds, a summary first; --details\n"
+               "  prints every node and GPU\n"
                "  NODE.json: a node document, a list of them, or {\"nodes\": [...]}\n"
                "  REQ.json:  a requirement document or an Arvados container request\n"
                "exit: 0 at least one node fits, 1 none fits, 2 bad input\n");
@@ -87,10 +91,118 @@ static void print_table(const gm_node_list *nodes, const gm_verdict *v, const ch
     printf("\n");
 }
 
+/* One line, escaped, elided to the output width (0: as is). */
+static void put_line(const char *s, int width) {
+    char *e = gm_text_escape(s), *t = e ? gm_text_elide(e, width > 0 ? (size_t)width : 0) : NULL;
+    puts(t ? t : "?");
+    free(e);
+    free(t);
+}
+
+#define MAX_FIT_NAMES 8
+#define MAX_KIND_LINES 4
+#define MAX_KINDS 24 /* a screenful; the rest are counted, --details/--json list all */
+
+/* Grouped: one line per node kind with its verdict, its distinct reasons
+ * below; the blocking constraint when nothing fits. */
+static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const gm_requirement *req,
+                         const char *req_path, gm_error *err) {
+    gm_node_kinds kinds;
+    char nb[32], drv[96], a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX];
+    int width = gm_cli_width();
+    if (gm_node_kinds_build(nodes, &kinds, err) < 0)
+        return -1;
+    size_t fits = 0;
+    for (size_t i = 0; i < nodes->n; i++)
+        fits += v[i].ok;
+    char *line = gm_asprintf("requirement: %s", req_path);
+    put_line(line ? line : "", width);
+    free(line);
+    /* the existing one-line answer, names only while they stay readable */
+    char names[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nodes->n && fits <= MAX_FIT_NAMES && used < sizeof names; i++)
+        if (v[i].ok)
+            used += (size_t)snprintf(names + used, sizeof names - used, " %s",
+                                     gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb));
+    line = gm_asprintf("%zu of %zu node%s fit%s%s (%zu kind%s)", fits, nodes->n,
+                       nodes->n == 1 ? "" : "s", fits && fits <= MAX_FIT_NAMES ? ":" : "", names,
+                       kinds.n, kinds.n == 1 ? "" : "s");
+    put_line(line ? line : "", width);
+    free(line);
+    if (!fits) {
+        char *why = NULL;
+        if (gm_fleet_blocking(nodes, &kinds, req, &why, err) < 0) {
+            gm_node_kinds_free(&kinds);
+            return -1;
+        }
+        if (why) {
+            line = gm_asprintf("blocking: %s", why);
+            put_line(line ? line : "", width);
+            free(line);
+            free(why);
+        }
+    }
+    for (size_t k = 0; k < kinds.n; k++) {
+        const gm_node_kind *kd = &kinds.kinds[k];
+        size_t r = kd->members[0];
+        if (k == MAX_KINDS) {
+            size_t rest = 0, rest_fit = 0;
+            for (size_t j = k; j < kinds.n; j++) {
+                rest += kinds.kinds[j].n_members;
+                rest_fit += v[kinds.kinds[j].members[0]].ok ? kinds.kinds[j].n_members : 0;
+            }
+            printf("   ... %zu more kinds (%zu nodes, %zu fit): --details or --json lists them\n",
+                   kinds.n - k, rest, rest_fit);
+            break;
+        }
+        const gm_node *n = &nodes->nodes[r];
+        gm_cuda_version dc;
+        gm_cell cell;
+        if (gm_cell_from_verdict(&v[r], &cell, err) < 0) {
+            gm_node_kinds_free(&kinds);
+            return -1;
+        }
+        snprintf(drv, sizeof drv, "driver %s",
+                 gm_driver_version_is_set(&n->driver) ? gm_driver_version_str(&n->driver, a)
+                                                      : "unknown");
+        if (gm_node_driver_cuda(n, &dc))
+            snprintf(drv + strlen(drv), sizeof drv - strlen(drv), " (CUDA %s)",
+                     gm_cuda_version_str(&dc, b));
+        const char *first = gm_node_display_name(n, r, nb, sizeof nb);
+        char hosts[160];
+        if (kd->n_members == 1)
+            snprintf(hosts, sizeof hosts, "%s", first);
+        else
+            snprintf(hosts, sizeof hosts, "%s and %zu more", first, kd->n_members - 1);
+        line = gm_asprintf("%4zu \u00d7 %s, %s: %s  [%s]", kd->n_members, kd->gpus, drv,
+                           cell.state == GM_CELL_NO ? "no" : "fits", hosts);
+        put_line(line ? line : "", width);
+        free(line);
+        size_t shown = 0, total = cell.reasons.n + cell.notes.n;
+        for (size_t i = 0; i < cell.reasons.n && shown < MAX_KIND_LINES; i++, shown++) {
+            line = gm_asprintf("       - %s", cell.reasons.items[i]);
+            put_line(line ? line : "", width);
+            free(line);
+        }
+        for (size_t i = 0; i < cell.notes.n && shown < MAX_KIND_LINES; i++, shown++) {
+            line = gm_asprintf("       note: %s", cell.notes.items[i]);
+            put_line(line ? line : "", width);
+            free(line);
+        }
+        if (total > shown)
+            printf("       (%zu more; --details lists every GPU)\n", total - shown);
+        gm_cell_free(&cell);
+    }
+    gm_node_kinds_free(&kinds);
+    return 0;
+}
+
 static char *verdicts_json(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
                            gm_error *err) {
     char nb[32], label[32];
     json_t *o = json_object(), *fits = json_array(), *arr = json_array();
+    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
     json_object_set_new(o, "requirement", json_string(req_path));
     for (size_t i = 0; i < nodes->n; i++) {
         const gm_node *n = &nodes->nodes[i];
@@ -131,10 +243,11 @@ int gm_cli_check(int argc, char **argv) {
     static const struct option opts[] = {{"node", required_argument, 0, 'n'},
                                          {"require", required_argument, 0, 'r'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"details", no_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *req_path = NULL;
-    bool as_json = false;
+    bool as_json = false, details = false;
     gm_node_list nodes = {0};
     gm_requirement req;
     gm_error err = {0};
@@ -154,6 +267,9 @@ int gm_cli_check(int argc, char **argv) {
             break;
         case 'j':
             as_json = true;
+            break;
+        case 'd':
+            details = true;
             break;
         case 'h':
             usage(stdout);
@@ -199,8 +315,11 @@ int gm_cli_check(int argc, char **argv) {
         if (!s || gm_cli_output("check", NULL, s) != GM_EXIT_OK)
             rc = GM_EXIT_INPUT;
         free(s);
-    } else {
+    } else if (details) {
         print_table(&nodes, v, req_path);
+    } else if (print_summary(&nodes, v, &req, req_path, &err) < 0) {
+        gm_cli_error("check", &err);
+        rc = GM_EXIT_INPUT;
     }
     for (size_t i = 0; i < nodes.n; i++)
         gm_verdict_free(&v[i]);

@@ -21,6 +21,9 @@ int gm_cli_exit_for(int status);
 /* Writes text to stdout or, atomically, to path (NULL or "-" = stdout). */
 int gm_cli_output(const char *verb, const char *path, const char *text);
 
+/* Output width: $COLUMNS, else the terminal's, else 0 (no limit: a pipe). */
+int gm_cli_width(void);
+
 int gm_cli_check(int argc, char **argv);
 int gm_cli_tables(int argc, char **argv);
 int gm_cli_inspect(int argc, char **argv);
@@ -31,6 +34,9 @@ int gm_cli_launch(int argc, char **argv);
 int gm_cli_driver_files(int argc, char **argv);
 int gm_cli_cdi(int argc, char **argv);
 int gm_cli_preflight(int argc, char **argv);
+int gm_cli_matrix(int argc, char **argv);
+int gm_cli_report(int argc, char **argv);
+int gm_cli_prove(int argc, char **argv);
 int gm_cli_agent(int argc, char **argv);
 
 #endif

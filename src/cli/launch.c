@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/prove.h"
 #include "cli/launch_util.h"
 #include "gpumatch/launch.h"
 #include "internal.h"
@@ -22,7 +23,9 @@ static void usage(FILE *f) {
             "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
             "  --dry-run prints the command, one shell-quoted argument per line;\n"
             "  --engine-api prints the Docker Engine API create body (DeviceRequests);\n"
-            "  before exec, preflight checks this host (--no-preflight skips it)\n"
+            "  before exec, preflight checks this host (--no-preflight skips it);\n"
+            "  --prove TARGET then loads TARGET's modules on the picked GPUs (gpumatch prove)\n"
+            "  and refuses with prove's exit code unless it is 0\n"
             "exit: 0 started/printed, 1 refused (reasons on stderr), 2 bad input,\n"
             "      3 no driver or runtime\n");
 }
@@ -67,12 +70,13 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"image-env", required_argument, 0, 'e'},
                                          {"program", required_argument, 0, 'p'},
                                          {"no-preflight", no_argument, 0, 'P'},
+                                         {"prove", required_argument, 0, 'V'},
                                          {"dry-run", no_argument, 0, 'd'},
                                          {"engine-api", no_argument, 0, 'a'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_launch_opts lo = {0};
-    const char *req_path = NULL, *node_file = NULL, *root = NULL;
+    const char *req_path = NULL, *node_file = NULL, *root = NULL, *prove = NULL;
     bool dry = false, api = false, preflight = true, have_rt = false;
     gm_strlist image_env = {0};
     gm_error err = {0};
@@ -116,6 +120,7 @@ int gm_cli_launch(int argc, char **argv) {
             break;
         case 'p': lo.program = optarg; break;
         case 'P': preflight = false; break;
+        case 'V': prove = optarg; break;
         case 'd': dry = true; break;
         case 'a': api = true; break;
         case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
@@ -180,6 +185,18 @@ int gm_cli_launch(int argc, char **argv) {
         int pf = run_preflight(root, &node, lo.image_env);
         if (pf >= 0) {
             rc = pf;
+            goto out;
+        }
+    }
+    if (prove && !dry && !api) { /* on the GPUs the container will get */
+        gm_prove_opts po = {0};
+        char ids[4096] = "";
+        for (size_t i = 0, used = 0; i < plan.ids.n && used < sizeof ids; i++)
+            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? "," : "",
+                                     plan.ids.items[i]);
+        po.gpus = ids;
+        if ((rc = gm_cli_prove_run(&prove, 1, &po, false, NULL)) != GM_EXIT_OK) {
+            gm_cli_errorf("launch", "refused: prove of %s exited %d", prove, rc);
             goto out;
         }
     }

@@ -20,13 +20,38 @@ static const verb verbs[] = {
     {"cdi", gm_cli_cdi, "generate a Container Device Interface spec"},
     {"preflight", gm_cli_preflight, "check a node for states that break GPU containers"},
     {"tables", gm_cli_tables, "print the embedded CUDA knowledge tables"},
+    {"matrix", gm_cli_matrix, "workloads x node kinds: fits, notes, why not; what-if a driver"},
+    {"report", gm_cli_report, "write the matrix as one self-contained HTML page"},
+    {"prove", gm_cli_prove, "load the target's modules on this node's GPUs; compare with the rules"},
     {"agent", gm_cli_agent, "keep NFD, Prometheus and Slurm views of this node current"},
 };
+
+/* Levenshtein distance, for "did you mean" on mistyped verbs. */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gpumatch VERB [options]   (gpumatch VERB --help for details)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         fprintf(f, "  %-13s %s\n", verbs[i].name, verbs[i].help);
+    fprintf(f, "\n  --version     print the version\n");
     fprintf(f, "\nexit codes: 0 yes/success, 1 no (nothing fits, a check failed),\n"
                "            2 bad usage or input, 3 environment lacks something (no driver)\n");
 }
@@ -47,6 +72,19 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (!strcmp(argv[1], verbs[i].name))
             return verbs[i].run(argc - 1, argv + 1);
+    const char *best = NULL;
+    size_t bd = 3; /* at most two edits away, and less than half the word */
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        size_t d = edit_distance(argv[1], verbs[i].name);
+        if (d < bd && d * 2 < strlen(verbs[i].name)) {
+            bd = d;
+            best = verbs[i].name;
+        }
+    }
+    if (best) {
+        fprintf(stderr, "gpumatch: unknown verb '%s'; did you mean %s?\n", argv[1], best);
+        return GM_EXIT_INPUT;
+    }
     fprintf(stderr, "gpumatch: unknown verb '%s'\n", argv[1]);
     usage(stderr);
     return GM_EXIT_INPUT;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/prove.h"
 #include "gpumatch/agent.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
@@ -22,7 +23,10 @@ static void usage(FILE *f) {
             "                 the failed check as reason; resume it when healthy, only if\n"
             "                 gpumatch drained it (recorded in --state-file, default\n"
             "                 /var/lib/gpumatch/slurm-health.state); --slurm-node NAME,\n"
-            "                 --scontrol PATH override the node name and the command"
+            "                 --scontrol PATH override the node name and the command\n"
+
+            "  --prove TARGET then load TARGET's modules on the GPUs (gpumatch prove); the\n"
+            "                 exit code is prove's when preflight passed\n"
             "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
 }
 
@@ -70,13 +74,14 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"image", required_argument, 0, 'i'},
                                          {"ldcache", required_argument, 0, 'l'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"prove", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {"slurm-health", no_argument, 0, 'S'},
                                          {"slurm-node", required_argument, 0, 'N'},
                                          {"state-file", required_argument, 0, 'F'},
                                          {"scontrol", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
-    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL;
+    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL, *prove = NULL;
     bool json = false, slurm = false;
     gm_slurm_health_opts sh = {NULL, NULL, "/var/lib/gpumatch/slurm-health.state"};
     int ch;
@@ -88,6 +93,7 @@ int gm_cli_preflight(int argc, char **argv) {
         case 'i': image = optarg; break;
         case 'l': ldcache = optarg; break;
         case 'j': json = true; break;
+        case 'p': prove = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
         case 'S': slurm = true; break;
         case 'N': sh.node = optarg; break;
@@ -98,6 +104,10 @@ int gm_cli_preflight(int argc, char **argv) {
     }
     if (optind != argc) {
         gm_cli_errorf("preflight", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
+    if (prove && json) {
+        gm_cli_errorf("preflight", "--prove prints text; use `gpumatch prove --json` for JSON");
         return GM_EXIT_INPUT;
     }
     gm_node node;
@@ -151,5 +161,12 @@ int gm_cli_preflight(int argc, char **argv) {
     free(text);
     if (ex != GM_EXIT_OK)
         return ex;
-    return worst == GM_PF_FAIL ? GM_EXIT_NO : GM_EXIT_OK;
+    if (worst == GM_PF_FAIL)
+        return GM_EXIT_NO;
+    if (prove) {
+        gm_prove_opts pro;
+        memset(&pro, 0, sizeof pro);
+        return gm_cli_prove_run(&prove, 1, &pro, false, NULL);
+    }
+    return GM_EXIT_OK;
 }

@@ -1,7 +1,10 @@
 /* Shared CLI plumbing: error printing, exit codes, output files. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "internal.h"
 
@@ -42,4 +45,18 @@ int gm_cli_output(const char *verb, const char *path, const char *text) {
         return GM_EXIT_INPUT;
     }
     return GM_EXIT_OK;
+}
+
+int gm_cli_width(void) {
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v > 0 && v < 100000)
+            return (int)v;
+    }
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 0; /* a pipe or file: no limit, nothing elided */
 }

@@ -57,7 +57,7 @@ static gm_cuda_version cuda_from_path(const char *path) {
 }
 
 int pf_compat_add(pf_ctx *c, bool in_image, const char *path, const gm_driver_version *v,
-                  bool forced) {
+                  bool forced, const pf_compat_note *note) {
     for (size_t i = 0; i < c->n_compat; i++)
         if (c->compat[i].in_image == in_image && !strcmp(c->compat[i].path, path)) {
             c->compat[i].forced |= forced;
@@ -75,8 +75,23 @@ int pf_compat_add(pf_ctx *c, bool in_image, const char *path, const gm_driver_ve
     gm_driver_version_str(v, k->ver_str);
     k->cuda = cuda_from_path(path);
     k->forced = forced;
+    if (note)
+        k->note = *note;
     c->n_compat++;
     return 0;
+}
+
+/* The note of a host compat library (read whole: the note sits in the headers'
+ * neighbourhood but libelf needs the section table). */
+static void host_note(pf_ctx *c, const char *res, pf_compat_note *note) {
+    memset(note, 0, sizeof *note);
+    char *full = pf_path(c, res);
+    char *data = NULL;
+    size_t len = 0;
+    if (full && gm_read_file(full, PF_COMPAT_MAX_BYTES, &data, &len, NULL) == 0)
+        pf_compat_note_read((const unsigned char *)data, len, note);
+    free(data);
+    free(full);
 }
 
 /* Host: compat libraries in ld.so.cache (in use by every process) and under
@@ -91,7 +106,9 @@ int pf_find_host_compat(pf_ctx *c) {
             !gm_ldcache_entry_is_64bit(e) || pf_resolve(c, e->path, res, sizeof res) != 0 ||
             !strstr(res, "/compat/") || !pf_lib_version(pf_base(res), "libcuda.so.", &v))
             continue;
-        if ((rc = pf_compat_add(c, false, res, &v, true)))
+        pf_compat_note note;
+        host_note(c, res, &note);
+        if ((rc = pf_compat_add(c, false, res, &v, true, &note)))
             return rc;
     }
     char *local = pf_path(c, "/usr/local");
@@ -121,7 +138,10 @@ int pf_find_host_compat(pf_ctx *c) {
             if (!pf_lib_version(ce->d_name, "libcuda.so.", &v))
                 continue;
             char *p = gm_asprintf("%s/%s", res, ce->d_name);
-            rc = p ? pf_compat_add(c, false, p, &v, false) : GM_ENOMEM;
+            pf_compat_note note;
+            if (p)
+                host_note(c, p, &note);
+            rc = p ? pf_compat_add(c, false, p, &v, false, &note) : GM_ENOMEM;
             free(p);
         }
         closedir(cd);
@@ -145,7 +165,7 @@ static int judge(pf_ctx *c, const pf_compat *k) {
                       "compat libcuda %s (%s): running driver unknown, cannot judge", cv, how);
 
     /* Does the driver already support the CUDA release this compat belongs to? */
-    gm_cuda_version want = k->cuda, have = {0, 0};
+    gm_cuda_version want = k->cuda.major ? k->cuda : k->note.cuda, have = {0, 0};
     bool have_known = false;
     if (c->node)
         have_known = gm_node_driver_cuda(c->node, &have);
@@ -205,7 +225,19 @@ static int judge(pf_ctx *c, const pf_compat *k) {
                       "forward compatibility: CUDA error 804 "
                       "(CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE)",
                       cv, kv, how, names);
-    int kind = branch_kind(c->running.major);
+    /* The library's own note names the host branches it supports; without one,
+     * the documented branch lists decide. */
+    if (k->note.present) {
+        if (!pf_compat_note_has_branch(&k->note, c->running.major))
+            return pf_add(c, id, cap, subj,
+                          "upgrade the host driver to one that supports the image's CUDA, or "
+                          "move it to a branch the compat library lists",
+                          "compat libcuda %s over driver %s (%s): its .note.cuda.fwd_compatibility "
+                          "does not list branch R%d: the container toolkit does not enable it and "
+                          "forcing it fails with CUDA error 803 (CUDA_ERROR_SYSTEM_DRIVER_MISMATCH)",
+                          cv, kv, how, c->running.major);
+    }
+    int kind = k->note.present ? 1 : branch_kind(c->running.major);
     if (kind < 0)
         return pf_add(c, id, cap, subj,
                       "move the host to a long-term or production driver branch, or upgrade "
@@ -230,9 +262,11 @@ static int judge(pf_ctx *c, const pf_compat *k) {
                       gm_cuda_version_str(&have, hb));
     return pf_add(c, id, GM_PF_OK, subj, NULL,
                   "compat libcuda %s over driver %s (%s): data-center GPU(s), supported branch "
-                  "R%d%s%s",
-                  cv, kv, how, c->running.major, needed ? ": needed for CUDA " : "",
-                  needed ? gm_cuda_version_str(&want, wb) : "");
+                  "R%d (%s)%s%s",
+                  cv, kv, how, c->running.major,
+                  k->note.present ? "listed in its .note.cuda.fwd_compatibility"
+                                  : "NVIDIA's documented branch list; the library has no note",
+                  needed ? ": needed for CUDA " : "", needed ? gm_cuda_version_str(&want, wb) : "");
 }
 
 int pf_check_compat(pf_ctx *c) {

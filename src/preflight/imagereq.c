@@ -43,14 +43,26 @@ static bool on_ld_path(const char *ldpath, const char *libpath) {
 typedef struct {
     pf_ctx *c;
     gm_strlist found; /* compat lib paths, judged after the walk (env known) */
+    pf_compat_note *notes;
+    size_t cap_notes;
 } walk_ctx;
 
 static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     walk_ctx *w = vctx;
     if (!strstr(f->path, "/compat/") || !pf_lib_version(pf_base(f->path), "libcuda.so.", NULL))
         return 0;
-    if (gm_strlist_add(&w->found, f->path))
+    if (gm_strlist_add(&w->found, f->path) ||
+        gm_grow((void **)&w->notes, &w->cap_notes, w->found.n, sizeof *w->notes))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
+    pf_compat_note *note = &w->notes[w->found.n - 1];
+    memset(note, 0, sizeof *note);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    gm_error e = {0};
+    if (f->size <= PF_COMPAT_MAX_BYTES &&
+        gm_image_file_slurp(f, PF_COMPAT_MAX_BYTES, &data, &len, &e) == 0)
+        pf_compat_note_read(data, len, note);
+    free(data);
     return 0;
 }
 
@@ -61,6 +73,7 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
     int rc = gm_image_walk(image, visit, &w, &info, err);
     if (rc) {
         gm_strlist_free(&w.found);
+        free(w.notes);
         gm_image_info_free(&info);
         return gm_error_prefix(err, "image %s: ", image);
     }
@@ -73,9 +86,11 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
     for (size_t i = 0; i < w.found.n && !rc; i++) {
         gm_driver_version v;
         if (pf_lib_version(pf_base(w.found.items[i]), "libcuda.so.", &v))
-            rc = pf_compat_add(c, true, w.found.items[i], &v, on_ld_path(ldpath, w.found.items[i]));
+            rc = pf_compat_add(c, true, w.found.items[i], &v, on_ld_path(ldpath, w.found.items[i]),
+                               &w.notes[i]);
     }
     gm_strlist_free(&w.found);
+    free(w.notes);
     gm_image_info_free(&info);
     if (rc)
         return gm_error_set(err, rc, "out of memory");

@@ -8,8 +8,20 @@
 #include "gpumatch/preflight.h"
 #include "gpumatch/version.h"
 
+/* The library's .note.cuda.fwd_compatibility (compatnote.c). */
+#define PF_NOTE_MAX_BRANCHES 32
+typedef struct {
+    bool present;
+    gm_cuda_version cuda;           /* "CUDA Version"; {0,0} absent */
+    int branches[PF_NOTE_MAX_BRANCHES]; /* "Driver": host branches it supports */
+    size_t n_branches;
+} pf_compat_note;
+int pf_compat_note_read(const unsigned char *data, size_t len, pf_compat_note *out);
+bool pf_compat_note_has_branch(const pf_compat_note *n, int branch);
+
 /* A cuda-X.Y/compat/libcuda.so.<ver> found on the host or in the image. */
 typedef struct {
+    pf_compat_note note;
     bool in_image;
     char *path;              /* inside the root or the image */
     gm_driver_version ver;
@@ -69,7 +81,9 @@ int pf_check_compat(pf_ctx *c);      /* compat.c */
 int pf_check_gpu_state(pf_ctx *c);   /* gpustate.c */
 int pf_load_image(pf_ctx *c, const char *image, gm_error *err); /* imagereq.c */
 int pf_check_image(pf_ctx *c);       /* imagereq.c */
+/* Compat libraries are read whole for their note up to this size (libcuda is ~100 MB). */
+#define PF_COMPAT_MAX_BYTES ((size_t)512 << 20)
 int pf_compat_add(pf_ctx *c, bool in_image, const char *path, const gm_driver_version *v,
-                  bool forced);
+                  bool forced, const pf_compat_note *note);
 
 #endif

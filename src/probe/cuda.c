@@ -7,50 +7,29 @@
 #include <string.h>
 #include "internal.h"
 #include "probe/probe_int.h"
+#include "probe/cuda_api.h"
 
-typedef int CUresult;
-typedef int CUdevice;
-typedef struct {
-    unsigned char bytes[16];
-} CUuuid;
-
-enum {
-    CUDA_SUCCESS = 0,
-    CUDA_ERROR_NO_DEVICE = 100,
-    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
-    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
-};
-
-typedef struct {
-    void *h;
-    const char *lib;
-    bool inited;
-    CUresult (*Init)(unsigned int);
-    CUresult (*DriverGetVersion)(int *);
-    CUresult (*DeviceGetCount)(int *);
-    CUresult (*DeviceGet)(CUdevice *, int);
-    CUresult (*DeviceGetName)(char *, int, CUdevice);
-    CUresult (*DeviceGetAttribute)(int *, int, CUdevice);
-    CUresult (*DeviceTotalMem_v2)(size_t *, CUdevice);
-    CUresult (*DeviceGetUuid)(CUuuid *, CUdevice);          /* optional */
-    CUresult (*DeviceGetPCIBusId)(char *, int, CUdevice);   /* optional */
-    CUresult (*GetErrorString)(CUresult, const char **);    /* optional */
-} cuda_api;
-
-static const char *estr(const cuda_api *a, CUresult r) {
+const char *gm_cuda_api_estr(const gm_cuda_api *a, CUresult r) {
     const char *s = NULL;
     if (a->GetErrorString && a->GetErrorString(r, &s) == CUDA_SUCCESS && s) return s;
     return "unknown CUDA error";
 }
 
-static int fail(const cuda_api *a, gm_error *err, CUresult r, const char *call, int idx) {
-    return gm_probe_call_failed(err, a->lib, call, idx, estr(a, r), "CUDA", (int)r);
+const char *gm_cuda_api_ename(const gm_cuda_api *a, CUresult r) {
+    const char *s = NULL;
+    if (a->GetErrorName && a->GetErrorName(r, &s) == CUDA_SUCCESS && s) return s;
+    return NULL;
 }
 
+int gm_cuda_api_fail(const gm_cuda_api *a, gm_error *err, CUresult r, const char *call, int idx) {
+    return gm_probe_call_failed(err, a->lib, call, idx, gm_cuda_api_estr(a, r), "CUDA", (int)r);
+}
+
+#define fail gm_cuda_api_fail
 #define SYM GM_PROBE_SYM
 
-static int load(cuda_api *a, const gm_probe_opts *o, gm_error *err) {
-    int rc = gm_probe_dlopen(o->cuda_lib, "GPUMATCH_CUDA_PATH", "libcuda.so.1", &a->h, &a->lib, err);
+int gm_cuda_api_load(gm_cuda_api *a, const char *override, gm_error *err) {
+    int rc = gm_probe_dlopen(override, "GPUMATCH_CUDA_PATH", "libcuda.so.1", &a->h, &a->lib, err);
     if (rc < 0)
         return rc;
     SYM(GetErrorString, "cuGetErrorString", false);
@@ -63,10 +42,16 @@ static int load(cuda_api *a, const gm_probe_opts *o, gm_error *err) {
     SYM(DeviceTotalMem_v2, "cuDeviceTotalMem_v2", true);
     SYM(DeviceGetUuid, "cuDeviceGetUuid", false);
     SYM(DeviceGetPCIBusId, "cuDeviceGetPCIBusId", false);
+    SYM(GetErrorName, "cuGetErrorName", false);
+    SYM(DevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain", false);
+    SYM(DevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2", false);
+    SYM(CtxSetCurrent, "cuCtxSetCurrent", false);
+    SYM(ModuleLoadDataEx, "cuModuleLoadDataEx", false);
+    SYM(ModuleUnload, "cuModuleUnload", false);
     return 0;
 }
 
-static int device(const cuda_api *a, int i, gm_node *out, gm_error *err) {
+static int device(const gm_cuda_api *a, int i, gm_node *out, gm_error *err) {
     CUdevice dev;
     CUresult r = a->DeviceGet(&dev, i);
     if (r != CUDA_SUCCESS) return fail(a, err, r, "cuDeviceGet", i);
@@ -110,9 +95,9 @@ static int device(const cuda_api *a, int i, gm_node *out, gm_error *err) {
 }
 
 int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err) {
-    cuda_api a;
+    gm_cuda_api a;
     memset(&a, 0, sizeof a);
-    int rc = load(&a, o, err);
+    int rc = gm_cuda_api_load(&a, o->cuda_lib, err);
     if (rc < 0) goto done;
     int v = 0;
     CUresult r = a.DriverGetVersion(&v);

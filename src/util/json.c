@@ -128,13 +128,14 @@ int gm_json_verstr(const json_t *obj, const char *key, const char *path, bool re
                                gm_quote(s, q));
         }
         strcpy(buf, s);
-    } else if (json_is_integer(v)) {
+    } else if (json_is_integer(v)) { /* 12040, 535: the text survives */
         snprintf(buf, buflen, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
-        /* 8.6 as a JSON number: keep the shortest text that round-trips. */
-        snprintf(buf, buflen, "%.10g", json_real_value(v));
-        if (!strchr(buf, '.') && !strchr(buf, 'e') && strlen(buf) + 2 < buflen)
-            strcat(buf, ".0");
+        /* 12.10 as a JSON number is 12.1: the text is lost, so refuse it. */
+        return gm_json_err(err, c, path,
+                           "field \"%s\": write versions as strings (\"12.10\", not 12.10): "
+                           "a JSON number loses the text",
+                           key);
     } else {
         return gm_json_err(err, c, path, "field \"%s\" must be a version string", key);
     }

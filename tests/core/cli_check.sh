@@ -25,9 +25,13 @@ expect_out "ok via minor version compatibility"
 expect_out "PTX compute_75 has ISA 8.7, which needs a driver supporting CUDA 12.8; driver supports CUDA 12.2"
 
 # Arvados request: 2 GPUs of CC >= 8.0 with 32 GiB each and CUDA >= 12.0.
+# a100-01 has one whole GPU and GPU 1 in MIG mode: MIG User Guide, "CUDA Device
+# Enumeration": "a single CUDA process can only enumerate a single MIG device", so
+# a whole GPU plus a MIG slice is not 2 GPUs for one process.
 run "$G" check --node "$S/cluster.json" --require "$S/requirements/arvados-request.json"
 expect_rc 0 "arvados"
-expect_out "2 of 6 nodes fit: a100-01 h100-01"
+expect_out "1 of 6 nodes fit: h100-01"
+expect_out "a MIG device cannot serve a 2-GPU request"
 
 # Empty lists are no constraint (and, under ASan, leak nothing).
 echo '{"cubin": [], "ptx": []}' >"$GM_TMP/empty.json"
@@ -65,7 +69,9 @@ expect_rc 2 "unknown verb"
 # tables prints every table with its source.
 run "$G" tables
 expect_rc 0 tables
-expect_out "12.0   525.60.13    525.60.13"
-expect_out "9.0      13.0"
-expect_out "source: CUDA Toolkit Release Notes"
+expect_out "12.0   525.60.13    525.60.13    RN-T3 + RN-T2"
+expect_out "9.0      13.0       PTX-RH"
+expect_out "sm_100f  10.0,10.3,10.7     12.9   PG13-FAM + BLOG-12.9"
+expect_out "8.7   Ampere     yes"
+expect_out "565      12.7   PTX-RH"
 finish

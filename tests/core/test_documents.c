@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/match.h"
@@ -242,10 +243,87 @@ static void matching(void **state) {
     gm_requirement_free(&r);
 }
 
+/* Verdict text of the one node against one requirement. */
+static bool verdict_of(const char *node, const char *req, char *why, size_t len) {
+    gm_node_list l = {0};
+    gm_requirement r;
+    gm_verdict v;
+    gm_error e = {0};
+    parse_node(node, &l);
+    parse_req(req, &r);
+    assert_int_equal(gm_match(&l.nodes[0], &r, &v, &e), 0);
+    why[0] = '\0';
+    size_t used = 0;
+    for (size_t i = 0; i < v.n_units; i++)
+        for (size_t k = 0; k < v.units[i].reasons.n; k++)
+            used += (size_t)snprintf(why + used, len - used, "%s;", v.units[i].reasons.items[k]);
+    for (size_t k = 0; k < v.reasons.n && used < len; k++)
+        used += (size_t)snprintf(why + used, len - used, "%s;", v.reasons.items[k]);
+    bool ok = v.ok;
+    gm_verdict_free(&v);
+    gm_requirement_free(&r);
+    gm_node_list_free(&l);
+    return ok;
+}
+
+/* A stated runtime decides the PTX ISA of modules that state none: CUDA 13.3
+ * emits ISA 9.3 (PTX ISA release history), which an r595 driver (CUDA 13.2)
+ * cannot JIT. A runtime newer than the tables is undecidable, not "newest known". */
+static void ptx_isa_from_runtime(void **state) {
+    const char *h100_595 = "{\"hostname\":\"h\",\"driver_version\":\"595.45.04\",\"devices\":["
+                           "{\"index\":0,\"compute_capability\":\"9.0\"}]}";
+    const char *h100_610 = "{\"hostname\":\"h\",\"driver_version\":\"610.43.02\",\"devices\":["
+                           "{\"index\":0,\"compute_capability\":\"9.0\"}]}";
+    char why[2048];
+    assert_false(verdict_of(h100_595, "{\"cuda_runtime\":\"13.3\",\"ptx\":[\"compute_80\"]}",
+                            why, sizeof why));
+    if (!strstr(why, "ISA 9.3, which needs a driver supporting CUDA 13.3"))
+        fail_msg("reason: %s", why);
+    assert_true(verdict_of(h100_610, "{\"cuda_runtime\":\"13.3\",\"ptx\":[\"compute_80\"]}",
+                           why, sizeof why));
+    assert_false(verdict_of(h100_610, "{\"cuda_runtime\":\"13.6\",\"ptx\":[\"compute_80\"]}",
+                            why, sizeof why));
+    if (!strstr(why, "whose PTX ISA gpumatch's tables do not know") || !strstr(why, "undecidable"))
+        fail_msg("reason: %s", why);
+}
+
+/* Versions as JSON numbers lose their text (12.10 is 12.1, 535.10 is 535.1):
+ * refused. Unambiguous string forms are accepted: a branch "535" as a minimum,
+ * "12.4.1" (CUDA_VERSION style) as a CUDA version. */
+static void versions_as_strings(void **state) {
+    expect_req_error("{\"cuda_runtime\": 12.10}", "write versions as strings");
+    expect_req_error("{\"min_driver\": 535.10}", "write versions as strings");
+    expect_req_error("{\"cubin\": [8.6]}", "write versions as strings");
+    expect_node_error("{\"hostname\":\"x\",\"driver_version\":535.104,\"devices\":[]}",
+                      "write versions as strings");
+    gm_requirement r;
+    parse_req("{\"min_driver\": \"535\", \"cuda_runtime\": \"12.4.1\"}", &r);
+    assert_int_equal(r.min_driver.major, 535);
+    assert_int_equal(r.cuda_runtime.major, 12);
+    assert_int_equal(r.cuda_runtime.minor, 4);
+    gm_driver_version d = {535, 54, 3, 3};
+    assert_true(gm_driver_version_cmp(&d, &r.min_driver) >= 0);
+    gm_requirement_free(&r);
+}
+
+/* nvidia-container-toolkit: an empty requirement is none; NVIDIA_DISABLE_REQUIRE
+ * disables every constraint, so a malformed one beside it is no error. */
+static void nvidia_require_documents(void **state) {
+    gm_requirement r;
+    parse_req("{\"nvidia_require\": [\"\"]}", &r);
+    assert_int_equal(r.nvidia_require.n, 0);
+    gm_requirement_free(&r);
+    parse_req("{\"nvidia_require\": [\"cuda>>1\"], \"nvidia_disable_require\": true}", &r);
+    gm_requirement_free(&r);
+    expect_req_error("{\"nvidia_require\": [\"cuda>=.1\"]}", "is not a version");
+    expect_req_error("{\"nvidia_require\": [\"cuda>=1..2\"]}", "is not a version");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(node_document), cmocka_unit_test(node_errors),
         cmocka_unit_test(requirement_forms), cmocka_unit_test(requirement_errors),
-        cmocka_unit_test(matching)};
+        cmocka_unit_test(matching), cmocka_unit_test(ptx_isa_from_runtime),
+        cmocka_unit_test(versions_as_strings), cmocka_unit_test(nvidia_require_documents)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,8 @@ static void reasons_and_errors(void **state) {
     assert_string_equal(why.items[0], "cuda>=12.2: driver supports CUDA 11.4");
     assert_string_equal(why.items[1], "driver>=525: driver is 470.57.02");
     gm_strlist_free(&why);
-    static const char *bad[] = {"", "cuda", "cuda>>12", "gpu>=1", "brand>tesla", "cuda>=12,",
-                                "cuda>=x", ",cuda>=12", "cuda>="};
+    static const char *bad[] = {"", "cuda", "cuda>>12", "gpu>=1", "brand>tesla", "cuda>=x",
+                                "cuda>=", "cuda>=.1", "cuda>=1.", "cuda>=1..2", " ", ","};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         gm_error e = {0};
         if (gm_nvreq_validate(bad[i], &e) == 0)
@@ -127,10 +127,77 @@ static void from_env(void **state) {
     gm_strlist_free(&env);
 }
 
+/* libnvidia-container src/cli/dsl.c and nvidia-container-toolkit's
+ * internal/config/image/cuda_image.go, as the issue's audit read them. */
+static void runtime_semantics(void **state) {
+    gm_error e = {0};
+    /* Empty conditions are skipped: "cuda>=12.0," is valid. */
+    assert_int_equal(gm_nvreq_validate("cuda>=12.0,", &e), 0);
+    assert_int_equal(gm_nvreq_validate(",cuda>=12.0", &e), 0);
+    assert_true(eval("cuda>=12.0,", "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    /* A device with no brand / arch satisfies brand= / arch=. */
+    assert_true(eval("brand=tesla", "535.104.05", 12, 2, NULL, 8, 0, true));
+    assert_true(eval("arch>=9.0", "535.104.05", 12, 2, "nvidia", 0, 0, true));
+    /* An unknown driver / CUDA version satisfies its condition. */
+    assert_true(eval("driver>=999", NULL, 0, 0, "nvidia", 8, 0, true));
+    assert_true(eval("cuda>=99.0", NULL, 0, 0, "nvidia", 8, 0, true));
+    /* Groups split on single spaces; a tab is part of a condition (invalid). */
+    assert_false(eval("cuda>=99.0\tcuda>=12.0", "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    assert_true(eval("cuda>=99.0  cuda>=12.0", "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    /* Lazy: the first satisfied group ends evaluation, so an unknown key after it
+     * is never parsed; reached first, it fails (the runtime refuses to start). */
+    assert_true(eval("cuda>=11.6 foo=bar", "535.104.05", 12, 2, "nvidia", 8, 0, true));
+    gm_node n;
+    gm_node_init(&n);
+    gm_driver_version_parse("470.57.02", &n.driver, NULL);
+    gm_strlist why = {0};
+    bool ok = true;
+    assert_int_equal(gm_nvreq_eval("cuda>=12.6 foo=bar", &n, NULL, &ok, &why, NULL), 0);
+    assert_false(ok);
+    assert_true(why.n >= 1);
+    assert_non_null(strstr(why.items[why.n - 1], "unknown key \"foo\""));
+    gm_strlist_free(&why);
+}
+
+static void env_semantics(void **state) {
+    gm_strlist env = {0}, out = {0};
+    bool dis;
+    /* Every NVIDIA_REQUIRE_JETPACK* is skipped, not only the exact name. */
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_JETPACK_HOST_MOUNTS=foo>=1");
+    /* An empty NVIDIA_REQUIRE_CUDA with CUDA_VERSION is legacy (IsLegacy). */
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_CUDA=");
+    gm_strlist_add(&env, "CUDA_VERSION=v11.6");
+    assert_int_equal(gm_nvreq_from_env(&env, &out, &dis, NULL), 0);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.items[0], "cuda>=11.6");
+    gm_strlist_free(&out);
+    gm_strlist_free(&env);
+    /* CUDA_VERSION parts: at most three, each 32-bit. */
+    static const char *badv[] = {"CUDA_VERSION=9.0.116.50", "CUDA_VERSION=9.4294967296"};
+    for (size_t i = 0; i < 2; i++) {
+        gm_strlist_add(&env, badv[i]);
+        gm_error e = {0};
+        assert_true(gm_nvreq_from_env(&env, &out, &dis, &e) < 0);
+        gm_strlist_free(&out);
+        gm_strlist_free(&env);
+    }
+    /* NVIDIA_DISABLE_REQUIRE disables all constraints: a malformed one beside it
+     * is no error. */
+    gm_strlist_add(&env, "NVIDIA_REQUIRE_X=cuda>>1");
+    gm_strlist_add(&env, "CUDA_VERSION=9.0.116.50");
+    gm_strlist_add(&env, "NVIDIA_DISABLE_REQUIRE=1");
+    assert_int_equal(gm_nvreq_from_env(&env, &out, &dis, NULL), 0);
+    assert_true(dis);
+    gm_strlist_free(&out);
+    gm_strlist_free(&env);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(cuda_image_strings),
                                        cmocka_unit_test(cuda128_image_string),
                                        cmocka_unit_test(reasons_and_errors),
-                                       cmocka_unit_test(from_env)};
+                                       cmocka_unit_test(from_env),
+                                       cmocka_unit_test(runtime_semantics),
+                                       cmocka_unit_test(env_semantics)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -471,16 +471,20 @@ static void test_mig_units_and_copies(void **st) {
               "{\"id\":\"big\",\"cubin\":[\"sm_80\"],\"min_memory_mib\":30000},"
               "{\"id\":\"one\",\"cubin\":[\"sm_80\"]}]",
               &nodes, &q, &p);
-    assert_int_equal(p.entries[0].kind, GM_PLACE_NODE);
-    assert_int_equal(p.entries[0].copy, 0);
-    assert_int_equal(p.entries[0].units[0].mig, 0);
-    assert_int_equal(p.entries[0].units[1].mig, 1);
+    /* MIG User Guide, "CUDA Device Enumeration": "a single CUDA process can only
+     * enumerate a single MIG device" - two MIG slices never serve a 2-GPU request. */
+    assert_int_equal(p.entries[0].kind, GM_PLACE_UNSCHEDULABLE);
+    bool named = false;
+    for (size_t i = 0; i < p.entries[0].reasons->n; i++)
+        named |= strstr(p.entries[0].reasons->items[i], "single MIG device") != NULL;
+    assert_true(named);
     assert_int_equal(p.entries[1].kind, GM_PLACE_UNSCHEDULABLE); /* instances are 20 GiB */
     assert_int_equal(p.entries[2].kind, GM_PLACE_NODE);
-    assert_int_equal(p.entries[2].copy, 1);
+    assert_int_equal(p.entries[2].copy, 0);
+    assert_int_equal(p.entries[2].units[0].mig, 0);
     gm_error err = {0};
     char *t = gm_plan_to_text(&nodes, &q, &p, &err);
-    assert_non_null(strstr(t, "one (priority 0): node m#1, device 0:0 (MIG-a)"));
+    assert_non_null(strstr(t, "one (priority 0): node m#0, device 0:0 (MIG-a)"));
     free(t);
     gm_plan_free(&p);
     gm_node_list_free(&nodes);

@@ -24,6 +24,27 @@ pf_lib() { # ROOT DIR NAME VERSION
     "$pf_cc" -shared -fPIC -o "$1$2/$3.so.$4" -Wl,-soname,"$3.so.1" "$pf_src/lib.c"
 }
 
+# pf_fwd_note LIB CUDA BRANCH...: give LIB the ELF note a CUDA compat libcuda
+# carries (.note.cuda.fwd_compatibility, name "NVIDIA Corporation", JSON desc),
+# the layout nvidia-container-toolkit's cuda-compat hook reads.
+pf_fwd_note() {
+    local lib=$1 cuda=$2
+    shift 2
+    local branches
+    branches=$(IFS=,; echo "$*")
+    python3 - "$pf_src/note.bin" "$cuda" "$branches" <<'PY'
+import json, struct, sys
+out, cuda, br = sys.argv[1], sys.argv[2], sys.argv[3]
+desc = json.dumps({"Format": 1, "CUDA Version": cuda,
+                   "Driver": [int(b) for b in br.split(",") if b], "Device": []}).encode() + b"\0"
+name = b"NVIDIA Corporation\0"
+pad = lambda b: b + b"\0" * (-len(b) % 4)
+open(out, "wb").write(struct.pack("<III", len(name), len(desc), 1) + pad(name) + pad(desc))
+PY
+    objcopy --add-section .note.cuda.fwd_compatibility="$pf_src/note.bin" \
+        --set-section-alignment .note.cuda.fwd_compatibility=4 "$lib"
+}
+
 pf_kmod() { # ROOT VERSION: the open kernel module's wording
     mkdir -p "$1/proc/driver/nvidia"
     printf 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  %s  Release Build  (dvs-builder@U22-I3-AE18-23-3)  Wed Sep 24 00:00:00 UTC 2025\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n' "$2" >"$1/proc/driver/nvidia/version"

@@ -215,6 +215,33 @@ has compat.forward ok "needed for CUDA 12.8"
 has libs.libcuda ok "forward-compatibility"
 has libs.duplicate ok
 
+# The library's own .note.cuda.fwd_compatibility decides the branch, not gpumatch's
+# documented list (nvidia-container-toolkit cmd/nvidia-cdi-hook/cudacompat: the host
+# branch must be in the note's "Driver" list).
+CASE=compat-note-lists-branch
+compat_root 535.104.05 12.8 570.124.06 1
+pf_fwd_note "$R/usr/local/cuda-12.8/compat/libcuda.so.570.124.06" 12.8 535 550 570
+readelf -n "$R/usr/local/cuda-12.8/compat/libcuda.so.570.124.06" | grep -q "NVIDIA Corporation" \
+    || fail "fixture: objcopy did not write the note"
+pf --root "$R" --node "$N"
+expect_rc 0 compat-note-lists-branch
+has compat.forward ok "listed in its .note.cuda.fwd_compatibility"
+CASE=compat-note-lacks-branch
+compat_root 535.104.05 12.8 570.124.06 1
+pf_fwd_note "$R/usr/local/cuda-12.8/compat/libcuda.so.570.124.06" 12.8 550 570
+pf --root "$R" --node "$N"
+expect_rc 1 compat-note-lacks-branch
+has compat.forward fail "does not list branch R535"
+CASE=compat-note-nfb-listed   # a branch the documented list calls new-feature, listed by the note
+compat_root 545.23.08 12.8 570.124.06 1
+pf_fwd_note "$R/usr/local/cuda-12.8/compat/libcuda.so.570.124.06" 12.8 545
+pf_node_json "$N" 545.23.08 12.3 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+pf --root "$R" --node "$N"
+expect_rc 0 compat-note-nfb-listed
+has compat.forward ok "R545"
+pf_node_json "$N" 535.104.05 12.2 nvidia "NVIDIA A100-SXM4-80GB" "$A100"
+compat_root 535.104.05 12.8 570.124.06 1
+
 CASE=compat-804
 pf_node_json "$N" 535.104.05 12.2 geforce "NVIDIA GeForce RTX 4090" "$A100"
 pf --root "$R" --node "$N"

@@ -6,8 +6,17 @@
  *   cuda_init 100           return code of cuInit (default 0)
  *   gpu k=v|k=v...          uuid name cc mem(MiB) pci brand persist mig(cur/pend or na) cudacc
  *   mig k=v|...             instance of the last gpu: uuid name gi ci mem slot
- *   fail FUNCTION CODE      that NVML function returns CODE
- */
+ *   fail FUNCTION CODE      that NVML function returns CODE (libcuda: cuDevicePrimaryCtxRetain)
+ * libcuda's module loading, scripted per test (the stub knows no CUDA rule):
+ *   visible 1               apply CUDA_VISIBLE_DEVICES as the driver does (indices,
+ *                           GPU-/MIG- UUIDs; the list ends at the first unknown entry)
+ *   load k=v|...            cuModuleLoadDataEx answer; the first rule that fits wins:
+ *                           dev=N (ordinal, default any) match=TEXT (bytes in the image)
+ *                           nth=N (N-th load on that device) bytes=N (image size) rc=CODE log=TEXT (error log)
+ *                           info=TEXT (info log: the driver JIT-compiled) delay_ms=N jit_ms=F
+ *                           ("\n" in a text is a newline). No rule: rc 0, empty logs.
+ * $GM_STUB_CALLS names a file the stub appends one line per call to (init,
+ * retain, release, load, unload), for tests to check the calls made. */
 #ifndef GM_STUB_SCENARIO_H
 #define GM_STUB_SCENARIO_H
 
@@ -35,12 +44,22 @@ typedef struct {
 } stub_gpu;
 
 typedef struct {
+    int dev, nth, rc, delay_ms;
+    long bytes;
+    double jit_ms;
+    char match[128], log[512], info[512];
+} stub_load_rule;
+
+typedef struct {
     char driver[80];
     int cuda, nvml_init, cuda_init;
     stub_gpu gpu[STUB_MAX_GPU];
     int n_gpu;
     char fail_fn[8][64];
     int fail_code[8], n_fail;
+    int visible;
+    stub_load_rule load[16];
+    int n_load;
 } stub_scenario;
 
 static stub_scenario S;
@@ -81,6 +100,32 @@ static void stub_set_mig(void *o, const char *k, const char *v) {
     else if (!strcmp(k, "slot")) m->slot = atoi(v);
 }
 
+static void stub_unescape(char *d, size_t cap, const char *v) {
+    size_t k = 0;
+    for (; *v && k + 1 < cap; v++) {
+        if (v[0] == '\\' && v[1] == 'n') {
+            d[k++] = '\n';
+            v++;
+        } else {
+            d[k++] = *v;
+        }
+    }
+    d[k] = 0;
+}
+
+static void stub_set_load(void *o, const char *k, const char *v) {
+    stub_load_rule *r = o;
+    if (!strcmp(k, "dev")) r->dev = atoi(v);
+    else if (!strcmp(k, "nth")) r->nth = atoi(v);
+    else if (!strcmp(k, "bytes")) r->bytes = atol(v);
+    else if (!strcmp(k, "rc")) r->rc = atoi(v);
+    else if (!strcmp(k, "delay_ms")) r->delay_ms = atoi(v);
+    else if (!strcmp(k, "jit_ms")) r->jit_ms = atof(v);
+    else if (!strcmp(k, "match")) stub_unescape(r->match, sizeof r->match, v);
+    else if (!strcmp(k, "log")) stub_unescape(r->log, sizeof r->log, v);
+    else if (!strcmp(k, "info")) stub_unescape(r->info, sizeof r->info, v);
+}
+
 __attribute__((unused)) static void stub_load(void) {
     memset(&S, 0, sizeof S);
     const char *p = getenv("GM_STUB_SCENARIO");
@@ -109,6 +154,12 @@ __attribute__((unused)) static void stub_load(void) {
                 stub_kv(line + 4, stub_set_mig, m);
                 m->used = 1;
             }
+        } else if (!strncmp(line, "visible ", 8)) {
+            S.visible = atoi(line + 8);
+        } else if (!strncmp(line, "load ", 5) && S.n_load < 16) {
+            stub_load_rule *r = &S.load[S.n_load++];
+            r->dev = -1;
+            stub_kv(line + 5, stub_set_load, r);
         } else if (!strncmp(line, "fail ", 5) && S.n_fail < 8) {
             sscanf(line + 5, "%63s %d", S.fail_fn[S.n_fail], &S.fail_code[S.n_fail]);
             S.n_fail++;

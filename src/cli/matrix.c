@@ -1,0 +1,177 @@
+/* gpumatch matrix / report: workloads x node kinds, and what-if a pool's driver
+ * changes. All logic is in the library (gpumatch/fleet.h). */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "gpumatch/fleet.h"
+#include "internal.h"
+
+static void usage(FILE *f, const char *verb) {
+    bool rep = !strcmp(verb, "report");
+    fprintf(f,
+            "usage: gpumatch %s --nodes NODES.json [--nodes ...] --require REQ.json [--require ...]\n"
+            "       [--what-if driver=VERSION --pool NAME] %s\n"
+            "  NODES.json: node documents (one, a list, or {\"nodes\": [...]}); identical\n"
+            "              nodes are grouped into kinds named like \"h100\", \"a100-2\"\n"
+            "  REQ.json:   a requirement document (one workload each; --require repeats)\n"
+            "  --what-if driver=V --pool NAME: re-evaluate with driver V on the nodes of\n"
+            "              kind NAME, or whose hostname matches the glob NAME\n"
+            "%s"
+            "exit: 0 every workload fits somewhere, 1 some workload fits nowhere,\n"
+            "      2 bad usage or input\n",
+            verb,
+            rep ? "-o FILE.html [--title TEXT]" : "[--format table|json|csv] [--json] [-o FILE]",
+            rep ? "  -o FILE.html: one self-contained page (no network): heatmap, reasons,\n"
+                  "              per-pool driver/CC summary, what-if before/after\n"
+                : "  --format: table (default; width from $COLUMNS or the terminal), json, csv\n");
+}
+
+static char *workload_name(const char *path) {
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t l = strlen(b);
+    if (l > 5 && !strcmp(b + l - 5, ".json"))
+        l -= 5;
+    return gm_strndup(b, l);
+}
+
+static int run(int argc, char **argv, const char *verb) {
+    static const struct option opts[] = {{"nodes", required_argument, 0, 'n'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"require", required_argument, 0, 'r'},
+                                         {"what-if", required_argument, 0, 'w'},
+                                         {"pool", required_argument, 0, 'p'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"title", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    bool report = !strcmp(verb, "report");
+    const char *out_path = NULL, *format = report ? "html" : "table", *title = NULL;
+    gm_what_if wi = {0};
+    gm_node_list nodes = {0};
+    gm_requirement *reqs = NULL;
+    char **names = NULL;
+    size_t n_reqs = 0;
+    gm_matrix m = {0};
+    gm_error err = {0};
+    int c, rc = GM_EXIT_INPUT;
+    char **req_paths = gm_xcalloc((size_t)argc + 1, sizeof *req_paths);
+    if (!req_paths) {
+        gm_cli_errorf(verb, "out of memory");
+        return GM_EXIT_INPUT;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:r:f:jo:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (gm_node_list_load(optarg, &nodes, &err) < 0) {
+                gm_cli_error(verb, &err);
+                goto out;
+            }
+            break;
+        case 'r': req_paths[n_reqs++] = optarg; break;
+        case 'w':
+            if (strncmp(optarg, "driver=", 7)) {
+                gm_cli_errorf(verb, "--what-if takes driver=VERSION, got '%s'", optarg);
+                goto out;
+            }
+            wi.driver = optarg + 7;
+            break;
+        case 'p': wi.pool = optarg; break;
+        case 'f': format = optarg; break;
+        case 'j': format = "json"; break;
+        case 'o': out_path = optarg; break;
+        case 't': title = optarg; break;
+        case 'h':
+            usage(stdout, verb);
+            rc = GM_EXIT_OK;
+            goto out;
+        default: usage(stderr, verb); goto out;
+        }
+    }
+    if (optind < argc) {
+        gm_cli_errorf(verb, "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!nodes.n || !n_reqs) {
+        gm_cli_errorf(verb, "need at least one --nodes NODES.json (with nodes) and --require REQ.json");
+        goto out;
+    }
+    if (wi.pool && !wi.driver) {
+        gm_cli_errorf(verb, "--pool goes with --what-if driver=VERSION");
+        goto out;
+    }
+    if (report && !out_path) {
+        gm_cli_errorf(verb, "need -o FILE.html (or -o - for standard output)");
+        goto out;
+    }
+    if (!report && strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+        gm_cli_errorf(verb, "--format takes table, json or csv, not '%s'", format);
+        goto out;
+    }
+    reqs = gm_xcalloc(n_reqs, sizeof *reqs);
+    names = gm_xcalloc(n_reqs, sizeof *names);
+    if (!reqs || !names) {
+        gm_cli_errorf(verb, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n_reqs; i++) {
+        gm_requirement_init(&reqs[i]);
+        names[i] = workload_name(req_paths[i]);
+        if (gm_requirement_load(req_paths[i], &reqs[i], &err) < 0) {
+            gm_cli_error(verb, &err);
+            goto out;
+        }
+    }
+    /* two files with one name: tell them apart by their paths */
+    for (size_t i = 0; i < n_reqs; i++)
+        for (size_t j = i + 1; j < n_reqs; j++)
+            if (names[i] && names[j] && !strcmp(names[i], names[j])) {
+                free(names[j]);
+                names[j] = gm_strdup(req_paths[j]);
+            }
+    if (gm_matrix_run(&nodes, reqs, names, n_reqs, wi.driver ? &wi : NULL, &m, &err) < 0) {
+        gm_cli_error(verb, &err);
+        rc = gm_cli_exit_for(err.code);
+        goto out;
+    }
+    char *text = report                       ? gm_matrix_to_html(&m, title, &err)
+                 : !strcmp(format, "json")    ? gm_matrix_to_json(&m, &err)
+                 : !strcmp(format, "csv")     ? gm_matrix_to_csv(&m, &err)
+                                              : gm_matrix_to_text(&m, gm_cli_width(), &err);
+    if (!text) {
+        gm_cli_error(verb, &err);
+        goto out;
+    }
+    rc = gm_cli_output(verb, out_path, text);
+    free(text);
+    if (rc == GM_EXIT_OK) {
+        size_t nk = m.kinds.n;
+        for (size_t w = 0; w < m.n_workloads; w++) {
+            bool any = false;
+            for (size_t k = 0; k < nk; k++)
+                any |= m.cells[w * nk + k].state != GM_CELL_NO;
+            if (!any)
+                rc = GM_EXIT_NO;
+        }
+    }
+out:
+    gm_matrix_free(&m);
+    for (size_t i = 0; reqs && i < n_reqs; i++)
+        gm_requirement_free(&reqs[i]);
+    for (size_t i = 0; names && i < n_reqs; i++)
+        free(names[i]);
+    free(reqs);
+    free(names);
+    free(req_paths);
+    gm_node_list_free(&nodes);
+    return rc;
+}
+
+int gm_cli_matrix(int argc, char **argv) { return run(argc, argv, "matrix"); }
+int gm_cli_report(int argc, char **argv) { return run(argc, argv, "report"); }
