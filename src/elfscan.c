@@ -58,15 +58,15 @@ static int add_section(gm_elf_scan *s, gm_fatbin_section **out, gm_error *err) {
 }
 
 static void take_tool(gm_elf_scan *s, const gm_fatbin *fb) {
-    for (size_t i = 0; i < fb->n_regions && !s->tool[0]; i++)
-        if (fb->regions[i].tool[0])
+    for (size_t i = 0; i < fb->n_regions; i++)
+        if (gm_fatbin_tool_cmp(fb->regions[i].tool, s->tool) > 0)
             memcpy(s->tool, fb->regions[i].tool, sizeof s->tool);
 }
 
 /* A standalone cubin or PTX becomes one region with one entry, so callers
  * see every input the same way. */
 static int synth_entry(gm_elf_scan *s, gm_fatbin_entry *e, gm_error *err) {
-    gm_fatbin_section *sec;
+    gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
     int rc = add_section(s, &sec, err);
     if (rc < 0)
         return rc;
@@ -114,6 +114,9 @@ static int scan_cubin(gm_elf_scan *s, const unsigned char *p, size_t len, gm_err
     e.target.cc.minor = e.sm % 10;
     /* The a/f variant is not in e_flags (CUDA 13); the note's -arch option has it. */
     variant_of(e.cubin.arch_option, &e.target.variant);
+    /* ptxas 12.x writes sm_90a in the old ABI with bit 0x800 (cuobjdump: sm_90a). */
+    if (e.cubin.arch_specific)
+        e.target.variant = GM_VARIANT_ARCH;
     if (e.sm < 10)
         return gm_error_set(err, GM_EFORMAT, "%s: cubin e_flags give no SM number", s->path);
     return synth_entry(s, &e, err);
@@ -147,6 +150,98 @@ static int scan_ptx(gm_elf_scan *s, const char *p, size_t len, gm_fatbin_depth d
     e.target.cc.minor = e.sm % 10;
     variant_of(t, &e.target.variant);
     return synth_entry(s, &e, err);
+}
+
+static uint32_t rd32le(const unsigned char *w) {
+    return (uint32_t)(w[0] | w[1] << 8 | w[2] << 16 | (uint32_t)w[3] << 24);
+}
+
+/* Next offset >= off, 8-byte aligned in the file, holding the fat binary
+ * magic; SIZE_MAX if none. Fat binaries are 8-aligned wherever they are
+ * embedded (their header has u64 fields): every one in cuFFT 10.9/11.4 and
+ * cuBLASLt 12.9/13.0 is. */
+static size_t find_magic(const unsigned char *data, size_t len, size_t off, uint64_t foff) {
+    /* memchr for the magic's last byte (0xBA: rarer than its first, 0x50 'P')
+     * runs at memory speed; the rest is checked at each hit. */
+    while (off + 4 <= len) {
+        const unsigned char *q = memchr(data + off + 3, 0xBA, len - off - 3);
+        if (!q)
+            return SIZE_MAX;
+        size_t i = (size_t)(q - data) - 3;
+        if ((foff + i) % 8 == 0 && rd32le(data + i) == GM_FATBIN_MAGIC)
+            return i;
+        off = i + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* Fat binaries inside loadable data. Candidates are the magic followed by a
+ * plausible header (version 1, header size 16, size that fits); a candidate
+ * that does not parse as a fat binary is data that happens to hold the magic
+ * and is passed over. Only the pages around candidates are parsed beyond the
+ * magic search itself. */
+static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, uint64_t foff,
+                         const char *where, const char *name, gm_fatbin_depth depth,
+                         gm_error *err) {
+    static const unsigned char magic[4] = {0x50, 0xED, 0x55, 0xBA};
+    gm_fatbin_section *sec = NULL;
+    size_t off = 0;
+    char origin[640];
+    snprintf(origin, sizeof origin, "%s:%s", where, name);
+    (void)magic;
+    /* The pages are read in order: ask for readahead (the file is mapped
+     * MADV_RANDOM for the header-only parse). */
+    uintptr_t pa = (uintptr_t)data & ~(uintptr_t)4095;
+    madvise((void *)pa, len + ((uintptr_t)data - pa), MADV_SEQUENTIAL);
+    while (off + 16 <= len) {
+        size_t o = find_magic(data, len, off, foff);
+        if (o == SIZE_MAX)
+            break;
+        const unsigned char *q = data + o;
+        off = o + 8;
+        if (len - o < 16)
+            break;
+        uint16_t ver = (uint16_t)(q[4] | q[5] << 8), hs = (uint16_t)(q[6] | q[7] << 8);
+        uint64_t size = rd32le(q + 8) | (uint64_t)rd32le(q + 12) << 32;
+        if (ver != 1 || hs != 16 || size < 64 || size > len - o - 16)
+            continue;
+        gm_fatbin fb;
+        gm_error pe = {0};
+        int rc = gm_fatbin_parse(q, (size_t)(16 + size), origin, foff + o, depth, &fb, &pe);
+        if (rc == GM_ENOMEM)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        if (rc < 0 || fb.n_regions != 1) {
+            gm_fatbin_free(&fb);
+            continue;
+        }
+        if (!sec) {
+            if ((rc = add_section(s, &sec, err)) < 0) {
+                gm_fatbin_free(&fb);
+                return rc;
+            }
+            sec->section = gm_strdup(name);
+            sec->offset = foff;
+            sec->size = len;
+            sec->embedded = true;
+        }
+        gm_fatbin_region *r = &fb.regions[0];
+        r->offset += o;
+        for (size_t i = 0; i < r->n_entries; i++)
+            r->entries[i].offset += o;
+        if (gm_grow((void **)&sec->fb.regions, &sec->fb.cap, sec->fb.n_regions + 1,
+                    sizeof *sec->fb.regions) < 0) {
+            gm_fatbin_free(&fb);
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
+        sec->fb.regions[sec->fb.n_regions++] = *r;
+        sec->fb.bytes_decompressed += fb.bytes_decompressed;
+        s->bytes_decompressed += fb.bytes_decompressed;
+        free(fb.regions); /* entries moved */
+        off = o + 16 + (size_t)size;
+    }
+    if (sec)
+        take_tool(s, &sec->fb);
+    return 0;
 }
 
 /* One ELF (a file or an archive member). raw/rawlen: its image; fbase: its
@@ -205,7 +300,7 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
                                 where, (unsigned long long)(fbase + sh.sh_offset), name,
                                 (unsigned long long)sh.sh_size, rawlen);
         if ((fat || rel) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0) {
-            gm_fatbin_section *sec;
+            gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
             int rc = add_section(s, &sec, err);
             if (rc < 0)
                 return rc;
@@ -222,6 +317,13 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
                 return rc;
             s->bytes_decompressed += sec->fb.bytes_decompressed;
             take_tool(s, &sec->fb);
+        } else if (top && sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_ALLOC) &&
+                   !(sh.sh_flags & SHF_EXECINSTR) && !seg && sh.sh_size >= 80 &&
+                   sh.sh_offset <= rawlen && sh.sh_size <= rawlen - sh.sh_offset) {
+            int rc = scan_embedded(s, raw + sh.sh_offset, (size_t)sh.sh_size, fbase + sh.sh_offset,
+                                   where, name, depth, err);
+            if (rc < 0)
+                return rc;
         } else if (seg && sh.sh_type != SHT_NOBITS) {
             for (uint64_t o = 0; o + 24 <= sh.sh_size; o += 24) {
                 const unsigned char *w = raw + sh.sh_offset + o;
@@ -286,7 +388,7 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
     out->size = len;
     int rc = 0;
     if (len >= 4 && p[0] == 0x50 && p[1] == 0xED && p[2] == 0x55 && p[3] == 0xBA) {
-        gm_fatbin_section *sec;
+        gm_fatbin_section *sec = NULL; /* gcc -O3 cannot see add_section sets it */
         if ((rc = add_section(out, &sec, err)) < 0)
             goto fail;
         out->kind = GM_FILE_FATBIN;

@@ -17,7 +17,7 @@ int gm_error_set(gm_error *err, int code, const char *fmt, ...) {
 
 int gm_error_prefix(gm_error *err, const char *fmt, ...) {
     if (!err)
-        return GM_EINVAL;
+        return GM_EINVAL; /* callers that need the code exact keep their rc */
     char prefix[GM_ERROR_MSG_MAX], old[GM_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -45,6 +45,8 @@ const char *gm_status_name(int code) {
     case GM_EUNSUPPORTED: return "unsupported";
     case GM_EFORMAT: return "bad binary format";
     case GM_EBACKEND: return "driver library failed";
+    case GM_EABSENT: return "source absent";
+    case GM_ENODRIVER: return "no NVIDIA driver";
     default: return "unknown error";
     }
 }

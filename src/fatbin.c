@@ -129,8 +129,10 @@ int gm_cubin_probe(const void *data, size_t len, bool full, const char *origin, 
     out->osabi = p[7];
     out->abi_version = p[8];
     out->e_flags = rd32(p + 0x30);
-    if (out->osabi == 0x33)
+    if (out->osabi == 0x33) {
         out->sm = (int)(out->e_flags & 0xff);
+        out->arch_specific = out->e_flags & 0x800;
+    }
     else if (out->osabi == 0x41)
         out->sm = (int)((out->e_flags >> 8) & 0xff);
     else {
@@ -365,7 +367,7 @@ static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbi
             rc = ferr(err, origin, base + e->offset, m);
             goto out;
         }
-        if (e->cubin.tool[0] && !reg->tool[0])
+        if (gm_fatbin_tool_cmp(e->cubin.tool, reg->tool) > 0)
             memcpy(reg->tool, e->cubin.tool, sizeof reg->tool);
     } else {
         size_t n = ilen < PTX_HEAD || depth == GM_FATBIN_VERIFY ? ilen : PTX_HEAD;
@@ -391,7 +393,7 @@ static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbi
             rc = ferr(err, origin, base + e->offset, m);
             goto out;
         }
-        if (e->ptx.tool[0] && !reg->tool[0])
+        if (gm_fatbin_tool_cmp(e->ptx.tool, reg->tool) > 0)
             memcpy(reg->tool, e->ptx.tool, sizeof reg->tool);
     }
     e->checked = true;
@@ -412,6 +414,7 @@ static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t en
     }
     const unsigned char *h = p + off;
     memset(e, 0, sizeof *e);
+    e->kernels = -1;
     e->offset = off;
     e->kind = rd16(h);
     e->header_size = rd32(h + 4);
@@ -443,6 +446,21 @@ static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t en
         return ferr(err, origin, at, "entry options offset points outside its header");
     if (id_off && (id_off > e->header_size || id_len > e->header_size - id_off))
         return ferr(err, origin, at, "entry identifier points outside its header");
+    if (id_off && id_len) {
+        /* A source path ("/src/k.cu", padded "k.cu "): keep the file name. */
+        const unsigned char *id = h + id_off;
+        size_t n = strnlen((const char *)id, id_len), b = 0;
+        while (n && (id[n - 1] == ' ' || id[n - 1] == '\t'))
+            n--;
+        for (size_t i = 0; i < n; i++)
+            if (id[i] == '/')
+                b = i + 1;
+        n -= b;
+        if (n > sizeof e->ident - 1)
+            n = sizeof e->ident - 1;
+        memcpy(e->ident, id + b, n);
+        e->ident[n] = '\0';
+    }
     bool lz4 = e->flags & GM_FATBIN_F_LZ4, zstd = e->flags & GM_FATBIN_F_ZSTD;
     if (lz4 && zstd)
         return ferr(err, origin, at, "entry is flagged both LZ4- and zstd-compressed");
@@ -459,6 +477,96 @@ static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t en
     e->is64 = e->flags & GM_FATBIN_F_64BIT;
     e->debug = e->flags & GM_FATBIN_F_DEBUG;
     return target_from(e, origin, at, err);
+}
+
+int gm_fatbin_tool_cmp(const char *a, const char *b) {
+    for (;;) {
+        bool ea = !a || !*a, eb = !b || !*b;
+        if (ea || eb)
+            return ea && eb ? 0 : ea ? -1 : 1;
+        unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+        if (x != y)
+            return x < y ? -1 : 1;
+        a += *a == '.';
+        b += *b == '.';
+    }
+}
+
+/* 1 if a device ELF has a `.text` or `.text.*` section (functions), 0 if its
+ * section table says none, -1 if the table cannot be read. */
+static int cubin_code(const unsigned char *p, size_t len) {
+    if (len < 64 || memcmp(p, "\x7f" "ELF", 4) != 0 || p[4] != 2)
+        return -1;
+    uint64_t shoff = rd64(p + 0x28);
+    uint16_t shentsize = rd16(p + 0x3A), shnum = rd16(p + 0x3C), shstrndx = rd16(p + 0x3E);
+    if (shnum == 0 || shentsize != 64 || shoff > len || (uint64_t)shnum * 64 > len - shoff ||
+        shstrndx >= shnum)
+        return -1;
+    const unsigned char *st = p + shoff + (uint64_t)shstrndx * 64;
+    uint64_t soff = rd64(st + 0x18), ssize = rd64(st + 0x20);
+    if (soff > len || ssize > len - soff)
+        return -1;
+    for (uint16_t i = 1; i < shnum; i++) {
+        uint32_t nm = rd32(p + shoff + (uint64_t)i * 64);
+        if (nm >= ssize)
+            return -1;
+        const char *n = (const char *)p + soff + nm;
+        size_t room = (size_t)(ssize - nm);
+        if (room >= 6 && memcmp(n, ".text", 5) == 0 && (n[5] == '\0' || n[5] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+static bool ptx_entry(const unsigned char *p, size_t len) {
+    static const char key[] = ".entry";
+    for (size_t i = 0; i + sizeof key - 1 <= len; i++) {
+        const unsigned char *q = memchr(p + i, '.', len - i);
+        if (!q)
+            return false;
+        i = (size_t)(q - p);
+        if (len - i >= sizeof key - 1 && memcmp(q, key, sizeof key - 1) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Decides kernel_less for a region; stops at the first entry with code. */
+static int region_kernels(dctx *c, const unsigned char *range, gm_fatbin_region *r,
+                          const char *origin, uint64_t base, gm_error *err) {
+    bool any = false, none = true;
+    for (size_t i = 0; i < r->n_entries && none; i++) {
+        gm_fatbin_entry *e = &r->entries[i];
+        if (e->kind != GM_FATBIN_CUBIN && e->kind != GM_FATBIN_PTX)
+            continue;
+        any = true;
+        const unsigned char *src = range + e->offset + e->header_size, *img = src;
+        size_t slen, ilen;
+        unsigned char *buf = NULL;
+        payload_span(e, &slen);
+        ilen = slen;
+        if (e->compression != GM_COMPRESS_NONE) {
+            if (e->uncompressed_size > GM_FATBIN_KERNEL_PROBE_MAX) {
+                e->kernels = -1;
+                none = false;
+                break;
+            }
+            if (!(buf = malloc((size_t)e->uncompressed_size + 1)))
+                return gm_error_set(err, GM_ENOMEM, "out of memory");
+            int rc = decompress(c, src, slen, e, buf, (size_t)e->uncompressed_size, &ilen, origin,
+                                base, err);
+            if (rc < 0) {
+                free(buf);
+                return rc;
+            }
+            img = buf;
+        }
+        e->kernels = e->kind == GM_FATBIN_CUBIN ? cubin_code(img, ilen) : ptx_entry(img, ilen);
+        free(buf);
+        none = e->kernels == 0;
+    }
+    r->kernel_less = any && none;
+    return 0;
 }
 
 void gm_fatbin_free(gm_fatbin *fb) {
@@ -538,6 +646,8 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
                 goto fail;
             e += en->header_size + (size_t)en->payload_size;
         }
+        if ((rc = region_kernels(&c, p, r, origin, base, err)) < 0)
+            goto fail;
         off = end;
     }
     out->bytes_decompressed = c.bytes;

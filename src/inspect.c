@@ -15,6 +15,7 @@
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
+#include "inspect_internal.h"
 
 const char *gm_cover_name(gm_cover c) {
     return c == GM_COVER_EVERY ? "every" : c == GM_COVER_SOME ? "some" : "none";
@@ -140,13 +141,16 @@ static int record_error(gm_inspect *in, const gm_error *e, gm_error *err) {
 
 static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     walk_ctx *c = vctx;
-    gm_inspect *in = c->in;
+    return gm_inspect_visit(c->in, c->origin, f, err);
+}
+
+int gm_inspect_visit(gm_inspect *in, const char *origin, gm_image_file *f, gm_error *err) {
     const char *slash = strrchr(f->path, '/');
     int rc = gm_inspect_note_name(in, slash ? slash + 1 : f->path, err);
     if (rc < 0)
         return rc;
     char name[4096];
-    snprintf(name, sizeof name, "%s:%s", c->origin, f->path);
+    snprintf(name, sizeof name, "%s:%s", origin, f->path);
     gm_elf_scan s;
     gm_error fe = {0};
     int fd = gm_image_file_fd(f);
@@ -253,11 +257,26 @@ int gm_inspect_add_path(gm_inspect *in, const char *path, gm_image_info *info, g
             return gm_error_set(err, GM_EIO, "%s: cannot read: %s", path, strerror(errno));
         if (gm_elfscan_sniff(head, (size_t)n, path))
             return gm_inspect_add_file(in, path, err);
+        if (gm_inspect_pkg_sniff(head, (size_t)n) != GM_PKG_NONE) {
+            bool handled;
+            int prc = gm_inspect_add_package(in, path, &handled, err);
+            if (prc < 0 || handled)
+                return prc;
+        }
     }
     walk_ctx c = {in, path};
     gm_image_info local = {0};
     gm_image_info *ii = info ? info : &local;
+    size_t files_before = in->n_files, skipped_before = in->n_skipped;
     int rc = gm_image_walk(path, visit, &c, ii, err);
+    if (rc == 0 && ii->kind && !strcmp(ii->kind, "file") && in->n_files == files_before &&
+        in->n_skipped > skipped_before) {
+        gm_image_info_free(&local);
+        return gm_error_set(err, GM_EUNSUPPORTED,
+                            "%s: not an ELF, fat binary, cubin, PTX, ar archive, package (.whl, "
+                            ".zip, .conda, .tar.*), image or directory",
+                            path);
+    }
     if (rc == 0)
         rc = take_env(in, &ii->env, err);
     gm_image_info_free(&local);
@@ -301,10 +320,26 @@ static void newest_isa(const gm_elf_scan *s, bool *found, gm_cuda_version *isa) 
         }
 }
 
+/* Keeps the strongest evidence: each source gives a version the program needs
+ * at least, so the newest one wins (sources tie: the first named stays). */
+static void take_evidence(gm_runtime_guess *g, const gm_cuda_version *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void take_evidence(gm_runtime_guess *g, const gm_cuda_version *v, const char *fmt, ...) {
+    if (g->found && gm_cuda_version_cmp(v, &g->version) <= 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->source, sizeof g->source, fmt, ap);
+    va_end(ap);
+    g->version = *v;
+    g->found = true;
+}
+
 gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s) {
     gm_runtime_guess g;
     memset(&g, 0, sizeof g);
-    for (size_t i = 0; i < s->needed.n; i++) {
+    bool shared_rt = false;
+    for (size_t i = 0; i < s->needed.n && !shared_rt; i++) {
         const char *n = s->needed.items[i];
         if (!is_cudart_name(n))
             continue;
@@ -316,51 +351,62 @@ gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s) 
         v.major = (int)maj;
         if (*e == '.')
             parse_mm(n + 13, &v); /* libcudart.so.11.0 */
-        snprintf(g.source, sizeof g.source, "DT_NEEDED %s", n);
+        shared_rt = true;
+        take_evidence(&g, &v, "DT_NEEDED %s", n);
         /* A fuller name of the same major beside it (libcudart.so.12.4.127)
          * says which minor will load; take the oldest if there are several. */
-        bool better = false;
+        const char *best_name = NULL;
         gm_cuda_version best = {0, 0};
         for (size_t k = 0; in && k < in->lib_names.n; k++) {
             gm_cuda_version w;
             if (parse_mm(in->lib_names.items[k] + 13, &w) && w.major == v.major &&
                 strchr(strchr(in->lib_names.items[k] + 13, '.') + 1, '.') &&
-                (!better || gm_cuda_version_cmp(&w, &best) < 0)) {
+                (!best_name || gm_cuda_version_cmp(&w, &best) < 0)) {
                 best = w;
-                better = true;
-                size_t used = strlen(g.source);
-                snprintf(g.source + used, sizeof g.source - used, ", %s beside it",
-                         in->lib_names.items[k]);
+                best_name = in->lib_names.items[k];
             }
         }
-        if (better && gm_cuda_version_cmp(&best, &v) > 0)
-            v = best;
-        g.found = true;
-        g.version = v;
-        return g;
+        if (best_name)
+            take_evidence(&g, &best, "DT_NEEDED %s, %s beside it", n, best_name);
     }
-    /* No shared runtime: device code in an executable or library means the
-     * runtime is linked in statically (nvcc's default). */
+    /* Standalone device files name no runtime; an executable or library with
+     * device code and no shared cudart has it linked in (nvcc's default). */
     if (!has_device_code(s) || s->kind == GM_FILE_CUBIN || s->kind == GM_FILE_PTX ||
         s->kind == GM_FILE_FATBIN)
         return g;
-    if (s->tool[0] && parse_mm(s->tool, &g.version)) {
-        g.found = true;
-        snprintf(g.source, sizeof g.source, "static runtime, toolkit %s (cubin/PTX notes)",
-                 s->tool);
-        return g;
-    }
+    gm_cuda_version tv;
+    if (s->tool[0] && parse_mm(s->tool, &tv))
+        take_evidence(&g, &tv, "%stoolkit %s (cubin/PTX notes)",
+                      shared_rt ? "" : "static runtime, ", s->tool);
     bool f = false;
     gm_cuda_version isa = {0, 0};
     newest_isa(s, &f, &isa);
     const gm_ptx_entry *pe = f ? gm_ptx_find(&isa) : NULL;
-    if (pe) {
-        g.found = true;
-        g.version = pe->first_cuda;
-        snprintf(g.source, sizeof g.source,
-                 "static runtime, at least CUDA %d.%d (first to emit PTX ISA %d.%d)",
-                 pe->first_cuda.major, pe->first_cuda.minor, isa.major, isa.minor);
-    }
+    if (pe)
+        take_evidence(&g, &pe->first_cuda, "%sat least CUDA %d.%d (first to emit PTX ISA %d.%d)",
+                      shared_rt ? "" : "static runtime, ", pe->first_cuda.major,
+                      pe->first_cuda.minor, isa.major, isa.minor);
+    /* A target exists only from some toolkit on (sm_120: 12.8). */
+    const gm_arch_entry *newest = NULL;
+    char tname[GM_VERSION_STR_MAX] = "";
+    for (size_t i = 0; i < s->n_sections; i++)
+        for (size_t r = 0; r < s->sections[i].fb.n_regions; r++) {
+            const gm_fatbin_region *rg = &s->sections[i].fb.regions[r];
+            for (size_t e = 0; e < rg->n_entries; e++) {
+                const gm_fatbin_entry *en = &rg->entries[e];
+                if (en->kind != GM_FATBIN_CUBIN && en->kind != GM_FATBIN_PTX)
+                    continue;
+                const gm_arch_entry *a = gm_arch_find(&en->target.cc);
+                if (a && (!newest || gm_cuda_version_cmp(&a->first_cuda, &newest->first_cuda) > 0)) {
+                    newest = a;
+                    gm_target_str(&en->target, tname);
+                }
+            }
+        }
+    if (newest && newest->first_cuda.major && (s->kind == GM_FILE_EXEC || s->kind == GM_FILE_SHARED))
+        take_evidence(&g, &newest->first_cuda, "%sat least CUDA %d.%d (first toolkit with %s)",
+                      shared_rt ? "" : "static runtime, ", newest->first_cuda.major,
+                      newest->first_cuda.minor, tname);
     return g;
 }
 
@@ -471,10 +517,10 @@ static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, siz
 
 /* Union of modules [from, to) into one module named after the library. */
 static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t from, size_t to,
-                         gm_module_req *u, gm_error *err) {
+                         const char *label, gm_module_req *u, gm_error *err) {
     memset(u, 0, sizeof *u);
     int rc = 0;
-    if (!(u->name = gm_asprintf("%s (library: any of its images)", s->path)))
+    if (!(u->name = gm_asprintf("%s (%s)", s->path, label)))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     for (size_t i = from; i < to && rc == 0; i++) {
         const gm_module_req *m = &r->modules[i];
@@ -498,61 +544,95 @@ static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t f
     return 0;
 }
 
+/* Modules of a file's loaded regions (embedded or not). Regions that define
+ * no kernel are left out: nothing launched can need them. */
+static int add_regions(const gm_elf_scan *s, bool embedded, gm_requirement *out, gm_error *err) {
+    for (size_t i = 0; i < s->n_sections; i++) {
+        const gm_fatbin_section *sec = &s->sections[i];
+        if (!sec->primary || sec->embedded != embedded)
+            continue;
+        for (size_t r = 0; r < sec->fb.n_regions; r++) {
+            if (sec->fb.regions[r].kernel_less)
+                continue;
+            gm_module_req m;
+            int rc = region_module(s, sec, r, &m, err);
+            if (rc < 0)
+                return rc;
+            if (m.n_cubin + m.n_ptx == 0) { /* NVVM IR only: nothing loads it */
+                gm_module_req_free(&m);
+                continue;
+            }
+            if ((rc = gm_requirement_add_module(out, &m, err)) < 0) {
+                gm_module_req_free(&m);
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+bool gm_inspect_found_device_code(const gm_inspect *in) {
+    for (size_t f = 0; f < in->n_files; f++)
+        if (has_device_code(&in->files[f]))
+            return true;
+    return false;
+}
+
 int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *err) {
     return gm_inspect_requirement_opts(in, false, out, err);
 }
 
-int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
-                                gm_error *err) {
+/* Runtime and modules of a set of files (idx NULL: all of them). */
+static int set_requirement(const gm_inspect *in, const size_t *idx, size_t n_idx, bool compact,
+                           gm_requirement *out, gm_error *err) {
     gm_requirement_init(out);
     int rc;
     size_t n_specific = 0, n_portable = 0, cap = 0, *specific = NULL;
-    for (size_t f = 0; f < in->n_files; f++) {
-        const gm_elf_scan *s = &in->files[f];
+    size_t nf = idx ? n_idx : in->n_files;
+    for (size_t fi = 0; fi < nf; fi++) {
+        const gm_elf_scan *s = &in->files[idx ? idx[fi] : fi];
         gm_runtime_guess g = gm_inspect_runtime(in, s);
         if (g.found && (!out->has_cuda_runtime ||
                         gm_cuda_version_cmp(&g.version, &out->cuda_runtime) > 0)) {
             out->cuda_runtime = g.version;
             out->has_cuda_runtime = true;
         }
-        size_t first = out->n_modules;
-        for (size_t i = 0; i < s->n_sections; i++) {
-            const gm_fatbin_section *sec = &s->sections[i];
-            if (!sec->primary)
-                continue;
-            for (size_t r = 0; r < sec->fb.n_regions; r++) {
-                gm_module_req m;
-                if ((rc = region_module(s, sec, r, &m, err)) < 0)
-                    goto fail;
-                if (m.n_cubin + m.n_ptx == 0) { /* NVVM IR only: nothing loads it */
-                    gm_module_req_free(&m);
-                    continue;
-                }
-                if ((rc = gm_requirement_add_module(out, &m, err)) < 0) {
-                    gm_module_req_free(&m);
-                    goto fail;
-                }
-            }
+        size_t first = out->n_modules, mid = first;
+        /* Registered sections first, then fat binaries embedded in data. */
+        for (int pass = 0; pass < 2; pass++) {
+            if ((rc = add_regions(s, pass == 1, out, err)) < 0)
+                goto fail;
+            if (pass == 0)
+                mid = out->n_modules;
         }
         size_t last = out->n_modules;
         if (last == first)
             continue;
-        if (s->kind == GM_FILE_SHARED) {
+        if (s->kind == GM_FILE_SHARED || mid < last) {
+            /* A library dispatches over all its images; a program that loads
+             * embedded fat binaries itself picks one of them. */
+            bool lib = s->kind == GM_FILE_SHARED;
+            size_t from = lib ? first : mid;
             gm_module_req u;
-            if ((rc = library_union(s, out, first, last, &u, err)) < 0)
+            if ((rc = library_union(s, out, from, last,
+                                    lib ? "library: any of its images"
+                                        : "embedded fat binaries: any of them",
+                                    &u, err)) < 0)
                 goto fail;
-            for (size_t i = first; i < last; i++)
+            for (size_t i = from; i < last; i++)
                 out->modules[i].optional = true;
             if (compact) {
-                for (size_t i = first; i < last; i++)
+                for (size_t i = from; i < last; i++)
                     gm_module_req_free(&out->modules[i]);
-                out->n_modules = first;
+                out->n_modules = from;
             }
             if ((rc = gm_requirement_add_module(out, &u, err)) < 0) {
                 gm_module_req_free(&u);
                 goto fail;
             }
-            continue;
+            if (lib)
+                continue;
+            last = mid;
         }
         for (size_t i = first; i < last; i++) {
             if (!out->modules[i].optional) {
@@ -571,17 +651,274 @@ int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requireme
         for (size_t i = 0; i < n_specific; i++)
             out->modules[specific[i]].optional = false;
     free(specific);
-    specific = NULL;
-    for (size_t i = 0; i < in->nvidia_require.n; i++)
-        if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0) {
-            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-            goto fail;
-        }
-    out->nvidia_disable_require = in->nvidia_disable_require;
     return 0;
 fail:
     free(specific);
     gm_requirement_free(out);
+    return rc;
+}
+
+static int add_image_settings(const gm_inspect *in, gm_requirement *out, gm_error *err) {
+    for (size_t i = 0; i < in->nvidia_require.n; i++)
+        if (gm_strlist_add(&out->nvidia_require, in->nvidia_require.items[i]) < 0)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+    out->nvidia_disable_require = in->nvidia_disable_require;
+    return 0;
+}
+
+int gm_inspect_requirement_flat(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err) {
+    int rc = set_requirement(in, NULL, 0, compact, out, err);
+    if (rc == 0 && (rc = add_image_settings(in, out, err)) < 0)
+        gm_requirement_free(out);
+    return rc;
+}
+
+/* ---- the loader model for trees: entry points and what they link ---- */
+
+static const char *base_name(const char *p) {
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static size_t dir_len(const char *p) { return (size_t)(base_name(p) - p); }
+
+typedef struct {
+    const char *name; /* base name or soname */
+    size_t file;
+} name_ix;
+
+static int cmp_name_ix(const void *a, const void *b) {
+    const name_ix *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->file > y->file) - (x->file < y->file);
+}
+
+/* The file a DT_NEEDED name resolves to in the set: same directory first
+ * (RPATH $ORIGIN, the usual layout), else the first file of that name or
+ * soname. ix is sorted by name. */
+static long resolve(const gm_inspect *in, const name_ix *ix, size_t n_ix, size_t from,
+                    const char *needed) {
+    size_t lo = 0, hi = n_ix;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(ix[mid].name, needed) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *fp = in->files[from].path;
+    long any = -1;
+    for (size_t i = lo; i < n_ix && !strcmp(ix[i].name, needed); i++) {
+        const char *tp = in->files[ix[i].file].path;
+        if (ix[i].file == from)
+            continue;
+        if (dir_len(tp) == dir_len(fp) && !strncmp(tp, fp, dir_len(fp)))
+            return (long)ix[i].file;
+        if (any < 0)
+            any = (long)ix[i].file;
+    }
+    return any;
+}
+
+/* "dir/libbitsandbytes_cuda118.so" -> "dir/libbitsandbytes_cuda*.so"; false
+ * when the name carries no CUDA version. */
+static bool alt_key(const char *path, char *key, size_t len) {
+    const char *b = base_name(path), *c = strstr(b, "cuda");
+    while (c && !(c[4] >= '0' && c[4] <= '9'))
+        c = strstr(c + 4, "cuda");
+    if (!c)
+        return false;
+    const char *e = c + 4;
+    while (*e >= '0' && *e <= '9')
+        e++;
+    snprintf(key, len, "%.*scuda*%s", (int)(c - path), path, e);
+    return true;
+}
+
+typedef struct {
+    size_t *files; /* the entry point and its closure */
+    size_t n;
+    char key[1024];
+    bool alt, taken;
+} ep_work;
+
+static int closure(const gm_inspect *in, size_t root, const long *dep_first, const long *deps,
+                   ep_work *w, gm_error *err) {
+    size_t cap = 0;
+    if (gm_grow((void **)&w->files, &cap, 1, sizeof *w->files) < 0)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    w->files[w->n++] = root;
+    for (size_t q = 0; q < w->n; q++)
+        for (long k = dep_first[w->files[q]]; k < dep_first[w->files[q] + 1]; k++) {
+            bool seen = deps[k] < 0;
+            for (size_t j = 0; j < w->n && !seen; j++)
+                seen = w->files[j] == (size_t)deps[k];
+            if (seen)
+                continue;
+            if (gm_grow((void **)&w->files, &cap, w->n + 1, sizeof *w->files) < 0)
+                return gm_error_set(err, GM_ENOMEM, "out of memory");
+            w->files[w->n++] = (size_t)deps[k];
+        }
+    return 0;
+}
+
+static int variant_from(const gm_inspect *in, const ep_work *w, bool compact, gm_req_variant *v,
+                        gm_error *err) {
+    gm_requirement r;
+    int rc = set_requirement(in, w->files, w->n, compact, &r, err);
+    if (rc < 0)
+        return rc;
+    memset(v, 0, sizeof *v);
+    v->name = gm_strdup(in->files[w->files[0]].path);
+    v->cuda_runtime = r.cuda_runtime;
+    v->has_cuda_runtime = r.has_cuda_runtime;
+    v->modules = r.modules;
+    v->n_modules = r.n_modules;
+    r.modules = NULL;
+    r.n_modules = 0;
+    gm_requirement_free(&r);
+    return v->name ? 0 : gm_error_set(err, GM_ENOMEM, "out of memory");
+}
+
+int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err) {
+    size_t n = in->n_files;
+    int rc = 0;
+    long *dep_first = gm_xcalloc(n + 1, sizeof *dep_first), *deps = NULL;
+    bool *needed = gm_xcalloc(n ? n : 1, sizeof *needed);
+    ep_work *w = gm_xcalloc(n ? n : 1, sizeof *w);
+    size_t n_deps = 0, n_w = 0, n_groups = 0;
+    gm_requirement_init(out);
+    if (!dep_first || !needed || !w) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        n_deps += in->files[i].needed.n;
+    if (!(deps = gm_xcalloc(n_deps ? n_deps : 1, sizeof *deps))) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    name_ix *ix = gm_xcalloc(2 * n + 1, sizeof *ix);
+    size_t n_ix = 0;
+    if (!ix) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const gm_elf_scan *t = &in->files[i];
+        if (t->kind != GM_FILE_SHARED && t->kind != GM_FILE_EXEC)
+            continue;
+        ix[n_ix++] = (name_ix){base_name(t->path), i};
+        if (t->soname && strcmp(t->soname, base_name(t->path)))
+            ix[n_ix++] = (name_ix){t->soname, i};
+    }
+    qsort(ix, n_ix, sizeof *ix, cmp_name_ix);
+    n_deps = 0;
+    for (size_t i = 0; i < n; i++) {
+        dep_first[i] = (long)n_deps;
+        for (size_t k = 0; k < in->files[i].needed.n; k++) {
+            long t = resolve(in, ix, n_ix, i, in->files[i].needed.items[k]);
+            deps[n_deps++] = t;
+            if (t >= 0)
+                needed[t] = true;
+        }
+    }
+    dep_first[n] = (long)n_deps;
+    free(ix);
+    /* Entry points: programs, libraries nothing here links (plugins, Python
+     * extension modules), and device files of their own. CPU-only ones drop. */
+    /* Objects, static libraries and standalone fat binaries, cubins and PTX
+     * are parts of one program being built: together they are one entry point. */
+    ep_work loose = {0};
+    size_t loose_cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        gm_file_kind k = in->files[i].kind;
+        if (k == GM_FILE_EXEC || k == GM_FILE_SHARED || !has_device_code(&in->files[i]))
+            continue;
+        if (gm_grow((void **)&loose.files, &loose_cap, loose.n + 1, sizeof *loose.files) < 0) {
+            free(loose.files);
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto done;
+        }
+        loose.files[loose.n++] = i;
+    }
+    if (loose.n)
+        w[n_w++] = loose;
+    for (size_t i = 0; i < n; i++) {
+        const gm_elf_scan *s = &in->files[i];
+        if ((s->kind == GM_FILE_SHARED && needed[i]) ||
+            (s->kind != GM_FILE_SHARED && s->kind != GM_FILE_EXEC))
+            continue;
+        ep_work *e = &w[n_w];
+        if ((rc = closure(in, i, dep_first, deps, e, err)) < 0)
+            goto done;
+        bool code = false;
+        for (size_t k = 0; k < e->n && !code; k++)
+            code = has_device_code(&in->files[e->files[k]]);
+        if (!code) {
+            free(e->files);
+            memset(e, 0, sizeof *e);
+            continue;
+        }
+        e->alt = s->kind == GM_FILE_SHARED && alt_key(s->path, e->key, sizeof e->key);
+        n_w++;
+    }
+    /* Group alternatives (same key); a key met once is an ordinary entry point. */
+    for (size_t i = 0; i < n_w; i++) {
+        if (w[i].taken)
+            continue;
+        size_t same = 1;
+        for (size_t k = i + 1; k < n_w; k++)
+            same += w[i].alt && w[k].alt && !strcmp(w[i].key, w[k].key);
+        w[i].alt = same > 1;
+        for (size_t k = i + 1; w[i].alt && k < n_w; k++)
+            if (w[k].alt && !strcmp(w[i].key, w[k].key))
+                w[k].taken = true;
+        n_groups++;
+    }
+    if (n_groups <= 1 && !(n_w && w[0].alt)) {
+        /* One program (or none): the flat document, as for a single file. */
+        rc = gm_inspect_requirement_flat(in, compact, out, err);
+        goto done;
+    }
+    out->entry_points = gm_xcalloc(n_groups, sizeof *out->entry_points);
+    if (!out->entry_points) {
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n_w; i++) {
+        if (w[i].taken)
+            continue;
+        gm_entry_point *ep = &out->entry_points[out->n_entry_points++];
+        size_t nv = 1;
+        for (size_t k = i + 1; w[i].alt && k < n_w; k++)
+            nv += w[k].taken && w[k].alt && !strcmp(w[i].key, w[k].key);
+        ep->name = gm_strdup(w[i].alt ? w[i].key : in->files[w[i].files[0]].path);
+        ep->variants = gm_xcalloc(nv, sizeof *ep->variants);
+        if (!ep->name || !ep->variants) {
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t k = i; k < n_w && ep->n_variants < nv; k++) {
+            if (k != i && !(w[k].taken && w[k].alt && !strcmp(w[i].key, w[k].key)))
+                continue;
+            if ((rc = variant_from(in, &w[k], compact, &ep->variants[ep->n_variants], err)) < 0)
+                goto done;
+            ep->n_variants++;
+        }
+    }
+    rc = add_image_settings(in, out, err);
+done:
+    for (size_t i = 0; w && i < n; i++)
+        free(w[i].files);
+    free(w);
+    free(needed);
+    free(deps);
+    free(dep_first);
+    if (rc < 0)
+        gm_requirement_free(out);
     return rc;
 }
 
@@ -684,7 +1021,7 @@ char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
             sb_printf(&b, "\nmember %s:%s:\n", abs, member);
         for (size_t i = 0; i < s->n_sections; i++) {
             const gm_fatbin_section *sec = &s->sections[i];
-            if (!sec->primary)
+            if (!sec->primary || sec->embedded) /* cuobjdump reads the sections only */
                 continue;
             if (member && (!sec->member || strcmp(sec->member, member)))
                 continue;
@@ -697,14 +1034,27 @@ char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
                                               en->kind == GM_FATBIN_PTX
                                           ? "f"
                                           : "";
+                    /* An entry with an identifier is named after it, without
+                     * the index: "k.cu" -> "k.sm_80.cubin" (cuobjdump 13). */
+                    char id[64] = "", num[32] = "";
+                    if (en->ident[0]) {
+                        snprintf(id, sizeof id, "%s", en->ident);
+                        char *d = strrchr(id, '.');
+                        if (d && d != id)
+                            *d = '\0';
+                    }
                     if (en->kind == GM_FATBIN_CUBIN) {
                         nelf++;
-                        sb_printf(&b, "ELF file %4zu: %s.%zu.sm_%d%s.cubin\n", nelf, base, nelf,
-                                  en->sm, suf);
+                        if (!id[0])
+                            snprintf(num, sizeof num, ".%zu", nelf);
+                        sb_printf(&b, "ELF file %4zu: %s%s.sm_%d%s.cubin\n", nelf,
+                                  id[0] ? id : base, num, en->sm, suf);
                     } else if (en->kind == GM_FATBIN_PTX) {
                         nptx++;
-                        sb_printf(&b, "PTX file %4zu: %s.%zu.sm_%d%s.ptx\n", nptx, base, nptx,
-                                  en->sm, suf);
+                        if (!id[0])
+                            snprintf(num, sizeof num, ".%zu", nptx);
+                        sb_printf(&b, "PTX file %4zu: %s%s.sm_%d%s.ptx\n", nptx,
+                                  id[0] ? id : base, num, en->sm, suf);
                     }
                 }
         }

@@ -229,6 +229,64 @@ static int node_rules(const gm_node *node, const gm_requirement *req, const gm_c
     return 0;
 }
 
+/* Entry points of a tree (inspect): each must run here through one of its
+ * variants. A variant is judged by the same node and unit rules as a whole
+ * requirement, on a view holding only its runtime and modules. */
+static int check_entry_points(const gm_node *node, const gm_requirement *req, const gm_device *d,
+                              long mig, const gm_cuda_version *dc, gm_unit_verdict *u,
+                              gm_error *err) {
+    for (size_t e = 0; e < req->n_entry_points; e++) {
+        const gm_entry_point *ep = &req->entry_points[e];
+        size_t n_fit = 0;
+        char why[GM_REASON_MAX] = "", whose[512] = "";
+        for (size_t k = 0; k < ep->n_variants; k++) {
+            const gm_req_variant *var = &ep->variants[k];
+            gm_requirement view;
+            gm_requirement_init(&view);
+            view.cuda_runtime = var->cuda_runtime;
+            view.has_cuda_runtime = var->has_cuda_runtime;
+            view.modules = var->modules;
+            view.n_modules = var->n_modules;
+            gm_isa_assume isa;
+            gm_core_isa_assume(&view, &isa);
+            gm_verdict nv = {0};
+            gm_unit_verdict uv = {0};
+            nv.node = node;
+            int rc = node_rules(node, &view, dc, &nv, err);
+            if (rc == 0)
+                rc = check_unit(node, &view, d, mig, dc, &isa, &uv, err);
+            if (rc == 0 && !nv.reasons.n && !uv.reasons.n) {
+                n_fit++;
+            } else if (rc == 0 && !why[0]) {
+                snprintf(why, sizeof why, "%s", nv.reasons.n ? nv.reasons.items[0]
+                                                             : uv.reasons.items[0]);
+                snprintf(whose, sizeof whose, "%s", var->name ? var->name : "");
+            }
+            gm_strlist_free(&nv.reasons);
+            gm_strlist_free(&nv.notes);
+            gm_strlist_free(&uv.reasons);
+            gm_strlist_free(&uv.notes);
+            if (rc < 0)
+                return rc;
+        }
+        const char *name = ep->name ? ep->name : "entry point";
+        if (!n_fit && ep->n_variants > 1) {
+            if (gm_strlist_addf(&u->reasons, "%s: none of its %zu variants fits (%s: %s)", name,
+                                ep->n_variants, whose, why) < 0)
+                return OOM(err);
+        } else if (!n_fit) {
+            if (gm_strlist_addf(&u->reasons, "%s: %s", name, why) < 0)
+                return OOM(err);
+        } else if (ep->n_variants > 1 &&
+                   gm_strlist_addf(&u->notes, "%s: %zu of %zu variants fit", name, n_fit,
+                                   ep->n_variants) < 0) {
+            return OOM(err);
+        }
+    }
+    u->ok = u->reasons.n == 0;
+    return 0;
+}
+
 int gm_match(const gm_node *node, const gm_requirement *req, gm_verdict *v, gm_error *err) {
     memset(v, 0, sizeof *v);
     v->node = node;
@@ -259,6 +317,9 @@ int gm_match(const gm_node *node, const gm_requirement *req, gm_verdict *v, gm_e
             u->device = i;
             u->mig = k ? (long)m : -1;
             if ((rc = check_unit(node, req, d, u->mig, dc, assumed_isa, u, err)) < 0)
+                goto fail;
+            if (req->n_entry_points &&
+                (rc = check_entry_points(node, req, d, u->mig, dc, u, err)) < 0)
                 goto fail;
             v->n_compatible += u->ok;
         }

@@ -9,6 +9,7 @@
 void gm_device_init(gm_device *d) {
     memset(d, 0, sizeof *d);
     d->memory_mib = -1;
+    d->minor = -1;
     d->persistence_mode = GM_TRI_UNKNOWN;
 }
 
@@ -58,6 +59,8 @@ bool gm_node_driver_cuda(const gm_node *n, gm_cuda_version *out) {
         return gm_driver_max_cuda(&n->driver, out);
     return false;
 }
+
+int gm_device_minor(const gm_device *d) { return d->minor >= 0 ? d->minor : d->index; }
 
 static const char *mig_names[] = {"unknown", "unsupported", "disabled", "enabled"};
 
@@ -116,7 +119,7 @@ static int parse_mig(const json_t *o, const char *path, gm_mig_instance *m, cons
 
 static int parse_device(const json_t *o, const char *path, size_t pos, gm_device *d,
                         const gm_jctx *c, gm_error *err) {
-    static const char *const keys[] = {"index", "uuid", "name", "brand", "pci_bus_id",
+    static const char *const keys[] = {"index", "minor", "uuid", "name", "brand", "pci_bus_id",
                                        "compute_capability", "memory_mib", "mig_mode",
                                        "mig_pending", "persistence_mode", "mig_devices", NULL};
     char buf[GM_VERSION_STR_MAX + 64];
@@ -127,6 +130,11 @@ static int parse_device(const json_t *o, const char *path, size_t pos, gm_device
     if (gm_json_long(o, "index", path, false, 0, 1 << 20, &idx, &has, c, err) < 0)
         return GM_EINVAL;
     d->index = has ? (int)idx : (int)pos;
+    /* 255 is nvidiactl's minor, above it the driver's other nodes */
+    if (gm_json_long(o, "minor", path, false, 0, 254, &idx, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (has)
+        d->minor = (int)idx;
     if (dup_str(o, "uuid", path, &d->uuid, c, err) < 0 || dup_str(o, "name", path, &d->name, c, err) < 0 ||
         dup_str(o, "brand", path, &d->brand, c, err) < 0 ||
         dup_str(o, "pci_bus_id", path, &d->pci_bus_id, c, err) < 0)
@@ -265,6 +273,8 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
         const gm_device *d = &n->devices[i];
         json_t *j = json_object();
         json_object_set_new(j, "index", json_integer(d->index));
+        if (d->minor >= 0)
+            json_object_set_new(j, "minor", json_integer(d->minor));
         set_str(j, "uuid", d->uuid);
         set_str(j, "name", d->name);
         set_str(j, "brand", d->brand);

@@ -395,15 +395,16 @@ static int type_cmp_price(const gm_node_list *l, size_t a, size_t b) {
     return a < b ? -1 : a > b;
 }
 
-static const gm_node_list *g_sort_list;
-static int type_qsort(const void *x, const void *y) {
-    return type_cmp_price(g_sort_list, ((const nkind *)x)->rep, ((const nkind *)y)->rep);
+/* qsort_r (glibc, musl >= 1.2.3) passes the list: no file-scope state, so
+ * plans run concurrently. */
+static int type_qsort(const void *x, const void *y, void *list) {
+    return type_cmp_price(list, ((const nkind *)x)->rep, ((const nkind *)y)->rep);
 }
 
-static const gm_requirement_list *g_sort_queue;
-static int req_qsort(const void *x, const void *y) {
+static int req_qsort(const void *x, const void *y, void *queue) {
+    const gm_requirement_list *q = queue;
     size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    int pa = g_sort_queue->items[a].priority, pb = g_sort_queue->items[b].priority;
+    int pa = q->items[a].priority, pb = q->items[b].priority;
     if (pa != pb) return pa > pb ? -1 : 1;
     return a < b ? -1 : a > b;
 }
@@ -465,8 +466,7 @@ static int planner_build(planner *p, gm_error *err) {
     if (!p->open) goto oom;
     for (size_t k = 0; k < p->nfixed; k++)
         if (p->fixed[k].tfree > 0) p->open[p->nopen++] = k;
-    g_sort_list = l;
-    qsort(p->types, p->ntypes, sizeof *p->types, type_qsort);
+    qsort_r(p->types, p->ntypes, sizeof *p->types, type_qsort, (void *)l);
     strmap_free(&classes);
     return 0;
 oom:
@@ -699,14 +699,14 @@ static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_p
                                                             "assigned to earlier requests"), err)) < 0 ||
              (p->type_full_text = intern_text(p, gm_strdup("fits, but every instance its count "
                                                            "allows is taken by earlier requests"), err)) < 0))
-            { rc = err->code ? err->code : GM_ENOMEM; break; }
+            { rc = err && err->code ? err->code : GM_ENOMEM; break; }
         if (!is_type && kd->nmembers == 0)
             text = p->count0_text;
         else if (gm_plan_check(p->ci, c, kd->rep))
             text = is_type ? p->type_full_text : p->fixed_full_text;
         else
             text = memo_text(p, (size_t)shape, k, n, r, err);
-        if (text < 0) { rc = err->code ? err->code : GM_ENOMEM; break; }
+        if (text < 0) { rc = err && err->code ? err->code : GM_ENOMEM; break; }
         if (p->text_group[text] < 0) {
             p->text_group[text] = (int32_t)ng;
             g[ng++].text = text;
@@ -839,8 +839,7 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
     rc = planner_build(&p, err);
     if (rc) goto done;
     for (size_t i = 0; i < q->n; i++) order[i] = i;
-    g_sort_queue = q;
-    qsort(order, q->n, sizeof *order, req_qsort);
+    qsort_r(order, q->n, sizeof *order, req_qsort, (void *)q);
     for (size_t i = 0; i < q->n && !rc; i++) {
         size_t ri = order[i];
         rc = place_one(&p, opt, ri, &q->items[ri], &out->entries[ri], &out->checks, err);

@@ -21,9 +21,28 @@ void gm_module_req_free(gm_module_req *m) {
     memset(m, 0, sizeof *m);
 }
 
+void gm_req_variant_free(gm_req_variant *v) {
+    for (size_t i = 0; i < v->n_modules; i++)
+        gm_module_req_free(&v->modules[i]);
+    free(v->modules);
+    free(v->name);
+    memset(v, 0, sizeof *v);
+}
+
+void gm_entry_point_free(gm_entry_point *e) {
+    for (size_t i = 0; i < e->n_variants; i++)
+        gm_req_variant_free(&e->variants[i]);
+    free(e->variants);
+    free(e->name);
+    memset(e, 0, sizeof *e);
+}
+
 void gm_requirement_free(gm_requirement *r) {
     if (!r)
         return;
+    for (size_t i = 0; i < r->n_entry_points; i++)
+        gm_entry_point_free(&r->entry_points[i]);
+    free(r->entry_points);
     for (size_t i = 0; i < r->n_modules; i++)
         gm_module_req_free(&r->modules[i]);
     free(r->modules);
@@ -139,12 +158,16 @@ static int parse_strlist(const json_t *o, const char *key, const char *path, gm_
     return 0;
 }
 
+static int parse_entry_points(const json_t *o, const char *path, gm_requirement *r,
+                              const gm_jctx *c, gm_error *err);
+
 static int parse_native(const json_t *o, const char *path, gm_requirement *r, const gm_jctx *c,
                         gm_error *err) {
     static const char *const keys[] = {
         "id", "priority", "min_driver", "cuda_runtime", "min_cuda_driver", "cubin", "ptx",
         "ptx_isa", "modules", "min_compute_capability", "compute_capabilities", "device_count",
-        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "schema_version", NULL};
+        "min_memory_mib", "nvidia_require", "nvidia_disable_require", "device_code", "entry_points",
+        "schema_version", NULL};
     char buf[96];
     bool has;
     long v;
@@ -200,12 +223,15 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
             r->n_exact_cc++;
         }
     }
+    bool device_code = true;
     if (gm_json_long(o, "device_count", path, false, 0, 1 << 20, &r->device_count, NULL, c, err) < 0 ||
         gm_json_long(o, "min_memory_mib", path, false, 0, 1L << 40, &r->min_memory_mib, NULL, c,
                      err) < 0 ||
         gm_json_bool(o, "nvidia_disable_require", path, &r->nvidia_disable_require, NULL, c, err) < 0 ||
+        gm_json_bool(o, "device_code", path, &device_code, NULL, c, err) < 0 ||
         parse_strlist(o, "nvidia_require", path, &r->nvidia_require, c, err) < 0)
         return GM_EINVAL;
+    r->no_device_code = !device_code;
     /* An empty value is no requirement (as the toolkit treats an empty variable);
      * with nvidia_disable_require nothing is evaluated, so nothing is validated. */
     for (size_t i = 0; i < r->nvidia_require.n;) {
@@ -237,6 +263,8 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
         if (isa_alone)
             return gm_json_err(err, c, path, "\"ptx_isa\" given without \"ptx\"");
     }
+    if (parse_entry_points(o, path, r, c, err) < 0)
+        return GM_EINVAL;
     json_t *mods = json_object_get(o, "modules");
     if (mods && !json_is_null(mods)) {
         if (!json_is_array(mods))
@@ -250,6 +278,87 @@ static int parse_native(const json_t *o, const char *path, gm_requirement *r, co
                 gm_module_req_free(&m);
                 return GM_EINVAL;
             }
+        }
+    }
+    return 0;
+}
+
+static int parse_variant(const json_t *o, const char *path, gm_req_variant *v, const gm_jctx *c,
+                         gm_error *err) {
+    static const char *const keys[] = {"name", "cuda_runtime", "modules", NULL};
+    const char *name;
+    char buf[96];
+    bool has;
+    if (!json_is_object(o))
+        return gm_json_err(err, c, path, "expected an object");
+    if (gm_json_check_keys(o, path, keys, c, err) < 0 ||
+        gm_json_str(o, "name", path, false, &name, c, err) < 0 ||
+        gm_json_verstr(o, "cuda_runtime", path, false, buf, sizeof buf, &has, c, err) < 0)
+        return GM_EINVAL;
+    if (name && !(v->name = strdup(name)))
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (has) {
+        if (gm_cuda_version_parse_release(buf, &v->cuda_runtime, err) < 0)
+            return gm_error_prefix(err, "%s: %s.cuda_runtime: ", c->origin, path);
+        v->has_cuda_runtime = true;
+    }
+    json_t *mods = json_object_get(o, "modules");
+    if (!mods || json_is_null(mods))
+        return 0;
+    if (!json_is_array(mods))
+        return gm_json_err(err, c, path, "field \"modules\" must be a list");
+    v->modules = gm_xcalloc(json_array_size(mods) ? json_array_size(mods) : 1, sizeof *v->modules);
+    if (!v->modules)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < json_array_size(mods); i++) {
+        char p[256];
+        snprintf(p, sizeof p, "%s.modules[%zu]", path, i);
+        int rc = parse_module(json_array_get(mods, i), p, &v->modules[v->n_modules], false, c, err);
+        v->n_modules++; /* freed with the variant either way */
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_entry_points(const json_t *o, const char *path, gm_requirement *r,
+                              const gm_jctx *c, gm_error *err) {
+    json_t *eps = json_object_get(o, "entry_points");
+    if (!eps || json_is_null(eps))
+        return 0;
+    if (!json_is_array(eps))
+        return gm_json_err(err, c, path, "field \"entry_points\" must be a list");
+    size_t n = json_array_size(eps);
+    r->entry_points = gm_xcalloc(n ? n : 1, sizeof *r->entry_points);
+    if (!r->entry_points)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        static const char *const keys[] = {"name", "variants", NULL};
+        json_t *e = json_array_get(eps, i);
+        gm_entry_point *ep = &r->entry_points[r->n_entry_points++];
+        char p[160];
+        const char *name;
+        snprintf(p, sizeof p, "%s.entry_points[%zu]", path, i);
+        if (!json_is_object(e))
+            return gm_json_err(err, c, p, "expected an object");
+        if (gm_json_check_keys(e, p, keys, c, err) < 0 ||
+            gm_json_str(e, "name", p, false, &name, c, err) < 0)
+            return GM_EINVAL;
+        if (name && !(ep->name = strdup(name)))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        json_t *vs = json_object_get(e, "variants");
+        if (!json_is_array(vs) || json_array_size(vs) == 0)
+            return gm_json_err(err, c, p, "field \"variants\" must be a non-empty list");
+        ep->variants = gm_xcalloc(json_array_size(vs), sizeof *ep->variants);
+        if (!ep->variants)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        for (size_t k = 0; k < json_array_size(vs); k++) {
+            char q[224];
+            snprintf(q, sizeof q, "%s.variants[%zu]", p, k);
+            int rc = parse_variant(json_array_get(vs, k), q, &ep->variants[ep->n_variants++], c,
+                                   err);
+            if (rc < 0)
+                return rc;
         }
     }
     return 0;
@@ -286,14 +395,28 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                                 "\"cuda\")",
                                 c->origin, p, stack);
         r->min_memory_mib = (vram + (1L << 20) - 1) >> 20;
+        /* node_size.go reads driver_version and hardware_target only when
+         * device_count > 0 (hardware_target [""] is fine without GPUs) */
+        if (r->device_count == 0)
+            return 0;
         if (gm_json_verstr(gpu, "driver_version", p, false, buf, sizeof buf, &has, c, err) < 0)
             return GM_EINVAL;
+        if (!has || !buf[0]) /* container_request.rb refuses it */
+            return gm_json_err(err, c, p, "field \"driver_version\" must be a string in format "
+                                          "'X.Y' when device_count > 0");
         if (has && buf[0]) {
             if (gm_cuda_version_parse(buf, &r->min_cuda_driver, err) < 0)
                 return gm_error_prefix(err, "%s: %s.driver_version: ", c->origin, p);
             r->has_min_cuda_driver = true;
         }
         json_t *ht = json_object_get(gpu, "hardware_target");
+        /* node_size.go: GPUs with an empty stack match no instance type (Stack
+         * differs), a cuda stack without targets sets capabilityInsuff: never
+         * scheduled, so not read as "any GPU" */
+        if (!stack || !*stack || !json_array_size(ht))
+            return gm_json_err(err, c, p, "%s: Arvados schedules no GPU request with %s",
+                               "device_count > 0", !stack || !*stack ? "an empty \"stack\""
+                                                                     : "no \"hardware_target\"");
         if (ht && !json_is_null(ht)) {
             if (!json_is_array(ht))
                 return gm_json_err(err, c, p, "field \"hardware_target\" must be a list");
@@ -308,6 +431,9 @@ static int parse_arvados_rc(const json_t *rc, const char *path, gm_requirement *
                     free(ccs);
                     return GM_EINVAL;
                 }
+                /* node_size.go compares with ParseFloat: "8" is 8.0 there */
+                if (buf[0] && !strchr(buf, '.') && strlen(buf) + 2 < sizeof buf)
+                    strcat(buf, ".0");
                 if (gm_cc_parse(buf, &ccs[i], err) < 0) {
                     free(ccs);
                     return gm_error_prefix(err, "%s: %s: ", c->origin, ep);
@@ -356,6 +482,12 @@ static int parse_one(const json_t *o, const char *path, gm_requirement *r, const
                      gm_error *err) {
     if (!json_is_object(o))
         return gm_json_err(err, c, path, "expected a requirement object");
+    json_t *cr = json_object_get(o, "container_request");
+    if (cr && json_object_size(o) == 1) { /* the API's wrapped form */
+        char p[128];
+        snprintf(p, sizeof p, "%s.container_request", path);
+        return parse_one(cr, p, r, c, err);
+    }
     json_t *rc = json_object_get(o, "runtime_constraints");
     if (rc) {
         /* An Arvados container request: only its runtime_constraints matter here. */
@@ -497,6 +629,40 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
     json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
+    if (r->no_device_code)
+        json_object_set_new(o, "device_code", json_false());
+    if (r->n_entry_points) {
+        json_t *eps = json_array();
+        for (size_t i = 0; i < r->n_entry_points; i++) {
+            const gm_entry_point *ep = &r->entry_points[i];
+            json_t *e = json_object(), *vs = json_array();
+            if (ep->name)
+                json_object_set_new(e, "name", json_string(ep->name));
+            for (size_t k = 0; k < ep->n_variants; k++) {
+                const gm_req_variant *v = &ep->variants[k];
+                json_t *vo = json_object(), *ms = json_array();
+                if (v->name)
+                    json_object_set_new(vo, "name", json_string(v->name));
+                if (v->has_cuda_runtime)
+                    json_object_set_new(vo, "cuda_runtime",
+                                        json_string(gm_cuda_version_str(&v->cuda_runtime, buf)));
+                for (size_t m = 0; m < v->n_modules; m++) {
+                    json_t *mo = json_object();
+                    if (v->modules[m].name)
+                        json_object_set_new(mo, "name", json_string(v->modules[m].name));
+                    module_json(mo, &v->modules[m]);
+                    if (v->modules[m].optional)
+                        json_object_set_new(mo, "optional", json_true());
+                    json_array_append_new(ms, mo);
+                }
+                json_object_set_new(vo, "modules", ms);
+                json_array_append_new(vs, vo);
+            }
+            json_object_set_new(e, "variants", vs);
+            json_array_append_new(eps, e);
+        }
+        json_object_set_new(o, "entry_points", eps);
+    }
     char *s = gm_json_dump(o, err);
     json_decref(o);
     return s;

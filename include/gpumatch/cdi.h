@@ -25,12 +25,23 @@ typedef struct {
      * (e.g. the gpumatch binary, called as `gpumatch cdi ldconfig-hook`) is used;
      * if that is NULL too the spec has no hook and a warning says so. */
     const char *hook_fallback;
+    /* Driver container (GPU Operator: driver root /run/nvidia/driver): df holds
+     * the driver root's libraries, binaries and firmware, devices_from the host
+     * root's device nodes and IPC sockets (as nvidia-ctk --driver-root). NULL:
+     * all from df. Hook programs (nvidia-cdi-hook) are looked up on the host. */
+    const gm_driver_files *devices_from;
 } gm_cdi_opts;
 
 /* JSON text of the spec (caller frees). warnings (may be NULL) gets one line
  * per GPU left out or hook missing. Paths on the host side carry df->root. */
 char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *opts, gm_strlist *warnings,
                       gm_error *err);
+
+/* Is there a CDI spec of kind nvidia.com/gpu under ROOT/etc/cdi or
+ * ROOT/var/run/cdi (the runtimes' default directories) naming every one of
+ * names? 1 yes (*found: its path, caller frees), 0 no. JSON specs are parsed,
+ * YAML ones (nvidia-ctk's default) read line by line for kind and names. */
+int gm_cdi_find_spec(const char *root, const gm_strlist *names, char **found, gm_error *err);
 
 /* Default file name under /etc/cdi for the spec. */
 #define GM_CDI_DEFAULT_PATH "/etc/cdi/nvidia-gpumatch.json"

@@ -74,8 +74,9 @@ typedef struct {
     const char *ldcache;         /* host path; NULL = /etc/ld.so.cache (under root) */
 } gm_driver_files_opts;
 
-/* GM_ENOTFOUND when no driver version can be found (no NVIDIA driver) or the
- * cache is missing; the message names the file. */
+/* GM_ENODRIVER when no driver version can be found (no NVIDIA driver),
+ * GM_EABSENT when the ld.so.cache is missing, GM_EINVAL when the version file
+ * is malformed, too large or not a regular file; the message names the file. */
 int gm_driver_files_find(const gm_driver_files_opts *opts, gm_driver_files *out, gm_error *err);
 void gm_driver_files_free(gm_driver_files *f);
 
@@ -86,8 +87,8 @@ char *gm_driver_caps_str(unsigned caps);
 const char *gm_driver_cap_name(unsigned one_cap); /* "compute"; "all" for 0 */
 const char *gm_df_kind_name(gm_df_kind k);         /* "library", "device", ... */
 
-/* Version from /proc/driver/nvidia/version text: the first token of the
- * "NVRM version:" line shaped like 535.104.05 (proprietary and open modules). */
+/* Version from /proc/driver/nvidia/version text, as gm_host_parse_nvrm (which
+ * see; GM_EINVAL), with origin prefixed to the message. */
 int gm_driver_version_from_proc(const char *text, char *buf, size_t len, const char *origin,
                                 gm_error *err);
 

@@ -39,6 +39,10 @@ typedef struct {
     /* What a loader (and cuobjdump's default listing) uses from this ELF:
      * .nv_fatbin if the ELF has one, else __nv_relfatbin. */
     bool primary;
+    /* Fat binaries found by a magic scan of loadable data (.ldata, .rodata,
+     * .data.rel.ro, ...): the program hands them to cuModuleLoadData itself
+     * (cuFFT keeps ~24 000 there). Not in cuobjdump's listing. */
+    bool embedded;
     gm_fatbin fb;
 } gm_fatbin_section;
 

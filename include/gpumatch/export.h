@@ -32,6 +32,12 @@ const char *gm_export_format_name(gm_export_format f);
 /* Text in *out (caller frees). notes (may be NULL) gets what was not expressible. */
 int gm_export_node(gm_export_format f, const gm_node *n, char **out, gm_strlist *notes,
                    gm_error *err);
+/* Several nodes as documents a tool can apply: DRA a YAML stream ("---"),
+ * Slurm one slurm.conf section (GresTypes=gpu, NodeName lines) and one
+ * gres.conf section, Arvados one InstanceTypes map; k8s-labels and HTCondor
+ * per-node blocks (one file per node: the CLI's -o DIR). */
+int gm_export_nodes(gm_export_format f, const gm_node_list *l, char **out, gm_strlist *notes,
+                    gm_error *err);
 int gm_export_requirement(gm_export_format f, const gm_requirement *r, char **out,
                           gm_strlist *notes, gm_error *err);
 

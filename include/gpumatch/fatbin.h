@@ -50,6 +50,7 @@ typedef struct {
     uint8_t abi_version;
     uint32_t e_flags;
     int sm;               /* from e_flags: bits 0-7 (old ABI), bits 8-15 (new ABI) */
+    bool arch_specific;   /* old ABI e_flags bit 0x800: sm_90a from ptxas 12.x (0x5a0d5a) */
     char tool[64];        /* "13.0.88" from .note.nv.tkinfo, "" if not read */
     char arch_option[32]; /* "sm_90a" from the note's "-arch" option, "" if not read */
 } gm_cubin_info;
@@ -74,8 +75,16 @@ typedef struct {
     gm_target target;       /* kind/cc/variant from sm + flags */
     gm_cuda_version code_version; /* PTX ISA for PTX entries */
     gm_compression compression;
+    /* The header's identifier (fatbinary --ident, which nvcc passes for -G and
+     * -lineinfo builds: the source name, "k.cu"); "" if none. */
+    char ident[64];
     bool is64, debug;
     bool checked;           /* cubin/ptx below was read from the payload */
+    /* Does the image define code? 1 a cubin with a `.text*` section or a PTX
+     * with `.entry`; 0 neither; -1 not read (compressed and over
+     * GM_FATBIN_KERNEL_PROBE_MAX bytes, or a section table that cannot be read).
+     * Decided the same way at every depth. */
+    int kernels;
     gm_cubin_info cubin;
     gm_ptx_info ptx;
 } gm_fatbin_entry;
@@ -86,8 +95,19 @@ typedef struct {
     uint16_t version;
     gm_fatbin_entry *entries;
     size_t n_entries, cap;
-    char tool[64];          /* toolkit version seen in any cubin note, "" if none */
+    char tool[64];          /* newest toolkit version seen in a cubin note / PTX comment */
+    /* Every cubin and PTX entry was read and none defines code: nothing can be
+     * launched from this module (nvcc's whole-program device-link output,
+     * cuFFT's .nv_fatbin stub), so it can never make a launch fail. */
+    bool kernel_less;
 } gm_fatbin_region;
+
+/* Compressed entries up to this size are decompressed (at every depth) to
+ * tell kernel-less modules apart; larger ones count as defining code. */
+#define GM_FATBIN_KERNEL_PROBE_MAX (64u * 1024)
+
+/* Compares toolkit versions "13.0.88" / "12.8" numerically ("" is oldest). */
+int gm_fatbin_tool_cmp(const char *a, const char *b);
 
 typedef struct {
     gm_fatbin_region *regions;

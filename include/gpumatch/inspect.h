@@ -90,8 +90,22 @@ int gm_inspect_requirement(const gm_inspect *in, gm_requirement *out, gm_error *
  * not every module: its modules become optional and one required module, the
  * union of its images, is appended. With compact, the per-module entries of
  * libraries are left out (they cannot change a verdict). */
+/* Trees (loader model, docs/inspect.md): entry points are programs, shared
+ * libraries nothing in the set links (plugins, Python extension modules) and
+ * standalone device files, each with its DT_NEEDED closure inside the set;
+ * entry points whose names differ only by a CUDA version (libX_cuda118.so,
+ * libX_cuda128.so) are alternatives of one entry point. With more than one
+ * entry point the requirement carries them in entry_points (each must run,
+ * one variant of it suffices); with one, the flat document below. */
 int gm_inspect_requirement_opts(const gm_inspect *in, bool compact, gm_requirement *out,
                                 gm_error *err);
+/* All files as one program (the per-file report uses this order of modules). */
+int gm_inspect_requirement_flat(const gm_inspect *in, bool compact, gm_requirement *out,
+                                gm_error *err);
+
+/* True if any file holds a fat binary region, cubin or PTX in what it loads
+ * (kernel-less regions count: the input was device code, none of it needed). */
+bool gm_inspect_found_device_code(const gm_inspect *in);
 
 typedef enum { GM_COVER_NONE = 0, GM_COVER_SOME = 1, GM_COVER_EVERY = 2 } gm_cover;
 

@@ -35,6 +35,12 @@ typedef struct {
     long gpus;                  /* devices to give; 0 = the requirement's device_count */
     const char *capabilities;   /* NVIDIA_DRIVER_CAPABILITIES for docker; NULL = "compute,utility" */
     const gm_strlist *image_env; /* the image's Env ("KEY=VALUE"), for NVIDIA_REQUIRE_*; may be NULL */
+    /* docker: --device nvidia.com/gpu=ID (CDI) instead of --gpus; the NVIDIA
+     * toolkit in cdi mode refuses --gpus (see gm_cdi_find_spec) */
+    bool docker_cdi;
+    /* singularity/apptainer: --nv --nvccli (nvidia-container-cli sets the
+     * container up and evaluates NVIDIA_REQUIRE_*) */
+    bool nvccli;
 } gm_launch_opts;
 
 typedef struct {

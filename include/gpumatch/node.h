@@ -31,6 +31,7 @@ typedef struct {
 
 typedef struct {
     int index;
+    int minor;           /* kernel device minor: /dev/nvidia<minor>; -1 unknown (use index) */
     char *uuid;          /* "GPU-..." may be NULL */
     char *name;          /* "NVIDIA A100-SXM4-80GB" */
     char *brand;         /* NVIDIA's brand word ("tesla", "geforce", ...); may be NULL */
@@ -81,6 +82,9 @@ int gm_node_list_load(const char *path, gm_node_list *list, gm_error *err);
 /* JSON text of one node (pretty, trailing newline). Caller frees. */
 char *gm_node_to_json(const gm_node *n, gm_error *err);
 const char *gm_mig_mode_str(gm_mig_mode m);
+/* The device minor of /dev/nvidiaN: the probed one, else the index (the usual
+ * numbering, which the kernel does not promise). */
+int gm_device_minor(const gm_device *d);
 
 #ifdef __cplusplus
 }

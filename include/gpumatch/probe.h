@@ -26,8 +26,8 @@ typedef struct {
     bool cross_check;      /* after NVML also ask the CUDA driver API (cuInit is slow) */
 } gm_probe_opts;
 
-/* Fills out (gm_node_init'ed by the caller). GM_ENOTFOUND when no NVIDIA driver
- * is present; GM_EBACKEND when a library is present but fails (message names
+/* Fills out (gm_node_init'ed by the caller). GM_ENODRIVER when no NVIDIA driver
+ * is present (GM_EABSENT when the one backend asked for is not installed); GM_EBACKEND when a library is present but fails (message names
  * the library and NVML's error string). */
 int gm_probe(const gm_probe_opts *opts, gm_node *out, gm_error *err);
 

@@ -29,6 +29,26 @@ typedef struct {
     bool optional;
 } gm_module_req;
 
+/* One way an entry point can run: its own CUDA runtime and modules (every
+ * non-optional module must load). */
+typedef struct {
+    char *name;
+    gm_cuda_version cuda_runtime;
+    bool has_cuda_runtime;
+    gm_module_req *modules;
+    size_t n_modules;
+} gm_req_variant;
+
+/* A program, plugin or extension module of a tree (with what it links). It
+ * runs on a GPU when one of its variants does: one variant for most, several
+ * for alternatives the software picks one of at run time
+ * (libbitsandbytes_cuda118.so ... _cuda132.so). Every entry point must run. */
+typedef struct {
+    char *name;
+    gm_req_variant *variants;
+    size_t n_variants;
+} gm_entry_point;
+
 typedef struct {
     char *id;                       /* queue entries; NULL otherwise */
     int priority;                   /* higher first; 0 default */
@@ -47,11 +67,18 @@ typedef struct {
     long min_memory_mib;            /* per device; 0 = none */
     gm_strlist nvidia_require;      /* NVIDIA_REQUIRE_* values; all must hold */
     bool nvidia_disable_require;
+    /* Derived by inspect from files holding no device code at all: JSON
+     * "device_code": false, so a CPU-only input is never read as a pass. */
+    bool no_device_code;
+    gm_entry_point *entry_points;   /* JSON "entry_points"; each must run (see above) */
+    size_t n_entry_points;
 } gm_requirement;
 
 void gm_requirement_init(gm_requirement *r);
 void gm_requirement_free(gm_requirement *r);
 void gm_module_req_free(gm_module_req *m);
+void gm_req_variant_free(gm_req_variant *v);
+void gm_entry_point_free(gm_entry_point *e);
 /* Appends a module (takes ownership of m's members). */
 int gm_requirement_add_module(gm_requirement *r, gm_module_req *m, gm_error *err);
 

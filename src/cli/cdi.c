@@ -17,31 +17,35 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch cdi generate [--root DIR] [--node NODE.json] [--capabilities LIST]\n"
-            "                             [--output FILE]\n"
+            "usage: gpumatch cdi generate [--root DIR] [--driver-root DIR] [--node NODE.json]\n"
+            "                             [--capabilities LIST] [--output FILE]\n"
             "       gpumatch cdi ldconfig-hook --folder DIR... < OCI-STATE   (runtime hook)\n"
             "  generate writes the spec to FILE atomically (e.g. " GM_CDI_DEFAULT_PATH
             ")\n"
             "  or to standard output; GPUs come from NODE.json or the probe\n"
+            "  --driver-root: libraries and binaries from there (a driver container, e.g.\n"
+            "  /run/nvidia/driver), device nodes from the host --root\n"
             "exit: 0 written, 2 bad input, 3 no driver / no GPU device nodes\n");
 }
 
 static int generate(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'R'},
                                          {"node", required_argument, 0, 'n'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"capabilities", required_argument, 0, 'c'},
                                          {"output", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_driver_files_opts o = {0};
-    const char *node_file = NULL, *output = NULL;
+    const char *node_file = NULL, *output = NULL, *driver_root = NULL;
     gm_error err = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "R:n:c:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "R:n:D:c:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'R': o.root = optarg; break;
         case 'n': node_file = optarg; break;
+        case 'D': driver_root = optarg; break;
         case 'c':
             if (gm_driver_caps_parse(optarg, &o.caps, &err) < 0) {
                 gm_cli_error("cdi", &err);
@@ -68,10 +72,27 @@ static int generate(int argc, char **argv) {
                              "named by index only");
     else
         o.driver_version = gm_cli_node_driver(&node, vbuf);
-    gm_driver_files f;
-    int st = gm_driver_files_find(&o, &f, &err);
+    gm_driver_files f, fh = {0};
+    bool split = driver_root && strcmp(driver_root, o.root ? o.root : "/");
+    int st = 0;
+    if (split) {
+        /* driver container: device nodes (and the kernel's driver version)
+         * from the host root, libraries and binaries from the driver root */
+        st = gm_driver_files_find(&o, &fh, &err);
+        if (st == 0) {
+            gm_driver_files_opts od = o;
+            od.root = driver_root;
+            od.driver_version = fh.driver_version;
+            st = gm_driver_files_find(&od, &f, &err);
+        }
+    } else {
+        if (driver_root)
+            o.root = driver_root;
+        st = gm_driver_files_find(&o, &f, &err);
+    }
     if (st < 0) {
         gm_cli_error("cdi", &err);
+        gm_driver_files_free(&fh);
         gm_node_free(&node);
         return gm_cli_exit_for(st);
     }
@@ -79,7 +100,8 @@ static int generate(int argc, char **argv) {
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
         self[n] = 0;
-    gm_cdi_opts co = {.node = have_node ? &node : NULL, .hook_fallback = n > 0 ? self : NULL};
+    gm_cdi_opts co = {.node = have_node ? &node : NULL, .hook_fallback = n > 0 ? self : NULL,
+                      .devices_from = split ? &fh : NULL};
     gm_strlist warnings = {0};
     char *spec = gm_cdi_generate(&f, &co, &warnings, &err);
     for (size_t i = 0; i < f.warnings.n; i++)
@@ -95,6 +117,7 @@ static int generate(int argc, char **argv) {
     free(spec);
     gm_strlist_free(&warnings);
     gm_driver_files_free(&f);
+    gm_driver_files_free(&fh);
     gm_node_free(&node);
     return rc;
 }

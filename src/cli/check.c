@@ -10,12 +10,14 @@
 #include "internal.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: gpumatch check --node NODE.json [--node ...] --require REQ.json [--json]\n"
+    fprintf(f, "usage: gpumatch check --node NODE.json [--node ...] --require REQ.json|PATH [--json]\n"
                "       [--details]\n"
                "  default: identical nodes grouped into kinds, a summary first; --details\n"
                "  prints every node and GPU\n"
                "  NODE.json: a node document, a list of them, or {\"nodes\": [...]}\n"
                "  REQ.json:  a requirement document or an Arvados container request\n"
+               "  PATH:      anything `gpumatch inspect` reads (binary, directory, wheel, image):\n"
+               "             inspected first; no device code in it is exit 2\n"
                "exit: 0 at least one node fits, 1 none fits, 2 bad input\n");
 }
 
@@ -289,10 +291,17 @@ int gm_cli_check(int argc, char **argv) {
                                "(with at least one node)");
         goto out;
     }
-    if (gm_requirement_load(req_path, &req, &err) < 0) {
-        gm_cli_error("check", &err);
+    /* A requirement document, or software to inspect first (binary, tree,
+     * wheel, image): one step for users. */
+    if (gm_cli_is_json_file(req_path)) {
+        if (gm_requirement_load(req_path, &req, &err) < 0) {
+            gm_cli_error("check", &err);
+            goto out;
+        }
+    } else if ((rc = gm_cli_inspect_require(req_path, &req)) != GM_EXIT_OK) {
         goto out;
     }
+    rc = GM_EXIT_INPUT;
     gm_verdict *v = gm_xcalloc(nodes.n, sizeof *v);
     if (!v) {
         gm_cli_errorf("check", "out of memory");

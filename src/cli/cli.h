@@ -3,7 +3,9 @@
 #define GM_CLI_H
 
 #include <stdio.h>
+#include <stdbool.h>
 #include "gpumatch/error.h"
+#include "gpumatch/require.h"
 
 /* Exit codes, documented in README.md ("Exit codes"). */
 enum {
@@ -27,6 +29,9 @@ int gm_cli_width(void);
 int gm_cli_check(int argc, char **argv);
 int gm_cli_tables(int argc, char **argv);
 int gm_cli_inspect(int argc, char **argv);
+/* check --require PATH: inspect PATH into *req (exit code; errors printed). */
+int gm_cli_inspect_require(const char *path, gm_requirement *req);
+bool gm_cli_is_json_file(const char *path);
 int gm_cli_probe(int argc, char **argv);
 int gm_cli_plan(int argc, char **argv);
 int gm_cli_export(int argc, char **argv);

@@ -1,5 +1,7 @@
 /* gpumatch export: a node or requirement document in a scheduler's language. */
+#include <ctype.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@ static void usage(FILE *f) {
                "  FILE: a node document (or list of nodes) or a requirement document;\n"
                "        detected from its fields unless --node or --require is given\n"
                "  --nodes: (slurm, requirements) keep only features the cluster's nodes have\n"
+               "  -o DIR: (nodes) one file per node, DIR/NAME.{features,yaml,conf,condor}\n"
                "exit: 0 written, 2 bad usage or input\n");
 }
 
@@ -29,6 +32,45 @@ static bool looks_like_node(const char *text, size_t len) {
                json_object_get(o, "instance_type");
     json_decref(j);
     return node;
+}
+
+/* -o DIR: one file per node and target, named after the node. */
+static int per_node_files(gm_export_format fmt, const gm_node_list *nodes, const char *dir,
+                          gm_strlist *notes) {
+    static const char *const ext[] = {"features", "yaml", "conf", "condor", "yaml"};
+    gm_error err = {0};
+    for (size_t i = 0; i < nodes->n; i++) {
+        const gm_node *n = &nodes->nodes[i];
+        const char *name = n->hostname ? n->hostname : n->instance_type ? n->instance_type : NULL;
+        char safe[128];
+        size_t o = 0;
+        for (const char *p = name ? name : ""; *p && o + 1 < sizeof safe; p++) {
+            bool ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_' || (*p == '.' && o > 0);
+            safe[o++] = ok ? *p : '_';
+        }
+        safe[o] = 0;
+        if (!o) snprintf(safe, sizeof safe, "node%zu", i);
+        for (size_t k = 0; k < i; k++) {
+            const gm_node *m = &nodes->nodes[k];
+            const char *mn = m->hostname ? m->hostname : m->instance_type;
+            if (name && mn && !strcmp(name, mn)) {
+                gm_cli_errorf("export", "nodes[%zu] and nodes[%zu] are both named \"%s\": one file "
+                                        "per node needs distinct names", k, i, name);
+                return GM_EXIT_INPUT;
+            }
+        }
+        char *text = NULL, *path = gm_asprintf("%s/%s.%s", dir, safe, ext[fmt]);
+        if (!path || gm_export_node(fmt, n, &text, notes, &err) < 0) {
+            gm_cli_error("export", &err);
+            free(path);
+            return GM_EXIT_INPUT;
+        }
+        int rc = gm_cli_output("export", path, text);
+        free(text);
+        free(path);
+        if (rc) return rc;
+    }
+    return GM_EXIT_OK;
 }
 
 int gm_cli_export(int argc, char **argv) {
@@ -74,24 +116,16 @@ int gm_cli_export(int argc, char **argv) {
     if (!kind) kind = looks_like_node(text, len) ? 1 : 2;
     if (kind == 1) {
         if (gm_node_list_parse(text, len, path, &nodes, &err) < 0) { gm_cli_error("export", &err); goto out; }
-        char *all = NULL;
-        size_t alen = 0;
-        for (size_t i = 0; i < nodes.n; i++) {
-            char *one;
-            if (gm_export_node(fmt, &nodes.nodes[i], &one, &notes, &err) < 0) {
-                gm_cli_error("export", &err);
-                free(all);
-                goto out;
-            }
-            const char *sep = i == 0 ? "" : (fmt == GM_EXPORT_DRA ? "---\n" : "\n");
-            char *joined = gm_asprintf("%s%s%s", all ? all : "", sep, one);
-            free(one);
-            free(all);
-            if (!(all = joined)) { gm_cli_errorf("export", "out of memory"); goto out; }
-            alen = strlen(all);
+        struct stat st;
+        if (out_path && stat(out_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = per_node_files(fmt, &nodes, out_path, &notes);
+            goto out;
         }
-        (void)alen;
-        res = all ? all : gm_strdup("");
+        if (gm_export_nodes(fmt, &nodes, &res, &notes, &err) < 0) {
+            gm_cli_error("export", &err);
+            goto out;
+        }
+
     } else {
         if (cluster_path && gm_node_list_load(cluster_path, &cluster, &err) < 0) {
             gm_cli_error("export", &err);

@@ -13,13 +13,15 @@ static void usage(FILE *f) {
             "usage: gpumatch inspect [--json | --list] [--entries] [--confirm | --verify]\n"
             "                        [-o FILE] PATH...\n"
             "  PATH: executable, shared library, object, static library, .fatbin/.cubin/.ptx,\n"
-            "        directory tree, docker-archive/OCI tarball or OCI layout directory\n"
+            "        directory tree, docker-archive/OCI tarball or OCI layout directory,\n"
+            "        package (.whl, .zip, .conda, conda .tar.bz2) or a compressed file\n"
             "  --json     print the requirement document (input of check --require)\n"
             "  --list     print what `cuobjdump --list-elf --list-ptx` prints, per file\n"
             "  --entries  list every fat binary entry in the report\n"
             "  --confirm  also decompress the head of compressed entries to check them\n"
             "  --verify   decompress and check every entry completely\n"
-            "exit: 0 ok, 2 bad usage or a malformed/unreadable input\n");
+            "exit: 0 ok, 1 no device code found (the JSON says \"device_code\": false),\n"
+            "      2 bad usage or a malformed, unreadable or unsupported input\n");
 }
 
 static const char *short_target(const gm_target *t, char buf[GM_VERSION_STR_MAX]) {
@@ -127,7 +129,8 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
                sec->member ? sec->member : "", sec->member ? ":" : "", sec->section, "",
                (unsigned long long)sec->offset, (unsigned long long)sec->size,
                sec->fb.n_regions, sec->fb.n_regions == 1 ? "y" : "ies",
-               sec->primary ? "" : " (not loaded: input to device linking)");
+               sec->embedded ? " (embedded in data: loaded by the program itself)"
+               : sec->primary ? "" : " (not loaded: input to device linking)");
     }
     size_t ndeps = 0;
     for (size_t i = 0; i < s->needed.n; i++)
@@ -140,35 +143,54 @@ static void print_file(const gm_inspect *in, const gm_elf_scan *s, const gm_requ
         printf("  CUDA runtime: %s (%s)\n", gm_cuda_version_str(&g.version, v), g.source);
     else if (nfb)
         printf("  CUDA runtime: unknown\n");
-    /* Modules of this file, in the order inspect added them. */
-    size_t first = *mi;
+    /* Modules of this file, in the order inspect added them: registered
+     * sections, then embedded fat binaries, then the union module. */
+    size_t first = *mi, n_kless = 0, n_emb = 0, n_nvvm = 0;
     bool group = !entries && nfb > 8;
-    for (size_t i = 0; i < s->n_sections; i++) {
-        const gm_fatbin_section *sec = &s->sections[i];
-        if (!sec->primary)
-            continue;
-        for (size_t r = 0; r < sec->fb.n_regions; r++) {
-            const gm_fatbin_region *rg = &sec->fb.regions[r];
-            bool loads = false;
-            for (size_t e = 0; e < rg->n_entries; e++)
-                loads |= rg->entries[e].kind != GM_FATBIN_NVVM;
-            if (loads && *mi < req->n_modules) {
-                if (group)
-                    (*mi)++;
-                else
-                    print_module(s, &req->modules[(*mi)++]);
-            } else {
-                printf("    fat binary at 0x%llx: NVVM IR only (nothing the driver loads)\n",
-                       (unsigned long long)(sec->offset + rg->offset));
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->n_sections; i++) {
+            const gm_fatbin_section *sec = &s->sections[i];
+            if (!sec->primary || sec->embedded != (pass == 1))
+                continue;
+            for (size_t r = 0; r < sec->fb.n_regions; r++) {
+                const gm_fatbin_region *rg = &sec->fb.regions[r];
+                bool loads = false;
+                for (size_t e = 0; e < rg->n_entries; e++)
+                    loads |= rg->entries[e].kind != GM_FATBIN_NVVM;
+                if (rg->kernel_less) {
+                    n_kless++;
+                    if (!group)
+                        printf("    fat binary at 0x%llx: %s\n",
+                               (unsigned long long)(sec->offset + rg->offset),
+                               "kernel-less, not required (defines no kernel)");
+                } else if (loads && *mi < req->n_modules) {
+                    n_emb += pass == 1;
+                    if (group)
+                        (*mi)++;
+                    else
+                        print_module(s, &req->modules[(*mi)++]);
+                } else if (!group) {
+                    printf("    fat binary at 0x%llx: NVVM IR only (nothing the driver loads)\n",
+                           (unsigned long long)(sec->offset + rg->offset));
+                } else {
+                    n_nvvm++;
+                }
+                if (entries)
+                    print_entries(rg);
             }
-            if (entries)
-                print_entries(rg);
         }
     }
-    if (group)
+    if (group && *mi > first)
         print_groups(s, req, first, *mi);
-    if (s->kind == GM_FILE_SHARED && *mi > first && *mi < req->n_modules)
-        print_module(s, &req->modules[(*mi)++]); /* the library's union */
+    if (n_nvvm)
+        printf("    %zu fat binar%s NVVM IR only (nothing the driver loads)\n", n_nvvm,
+               n_nvvm == 1 ? "y" : "ies");
+    if (group && n_kless)
+        printf("    %zu fat binar%s kernel-less, not required (define no kernel)\n", n_kless,
+               n_kless == 1 ? "y" : "ies");
+    if (((s->kind == GM_FILE_SHARED && *mi > first) || (s->kind != GM_FILE_SHARED && n_emb)) &&
+        *mi < req->n_modules)
+        print_module(s, &req->modules[(*mi)++]); /* the union */
 }
 
 static void print_summary(const gm_requirement *req) {
@@ -209,6 +231,99 @@ static void print_summary(const gm_requirement *req) {
                cov[i].jit_only ? " (some through PTX JIT)" : "");
     }
     free(cov);
+}
+
+bool gm_cli_is_json_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    int ch = EOF;
+    if (f) {
+        do
+            ch = fgetc(f);
+        while (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
+        fclose(f);
+    }
+    return ch == '{' || ch == '[';
+}
+
+int gm_cli_inspect_require(const char *path, gm_requirement *req) {
+    gm_inspect in;
+    gm_error err = {0};
+    gm_inspect_init(&in, GM_FATBIN_HEADERS);
+    int st = gm_inspect_add_path(&in, path, NULL, &err), rc = GM_EXIT_OK;
+    if (st < 0) {
+        gm_cli_error("check", &err);
+        rc = GM_EXIT_INPUT;
+    }
+    for (size_t i = 0; i < in.errors.n; i++) {
+        gm_cli_errorf("check", "%s", in.errors.items[i]);
+        rc = GM_EXIT_INPUT;
+    }
+    if (rc == GM_EXIT_OK && !gm_inspect_found_device_code(&in)) {
+        gm_cli_errorf("check", "%s: no device code found: nothing to check", path);
+        rc = GM_EXIT_INPUT;
+    }
+    if (rc == GM_EXIT_OK) {
+        gm_requirement_free(req);
+        if (gm_inspect_requirement_opts(&in, true, req, &err) < 0) {
+            gm_cli_error("check", &err);
+            rc = GM_EXIT_INPUT;
+        }
+    }
+    gm_inspect_free(&in);
+    return rc;
+}
+
+/* Per entry point of a tree: the compute capabilities where one of its
+ * variants has every required module loading, and the variants' runtimes. */
+static void print_entry_points(const gm_requirement *r) {
+    if (!r->n_entry_points)
+        return;
+    size_t na;
+    const gm_arch_entry *arch = gm_table_arch(&na);
+    printf("\nentry points (each must run; one variant of each suffices):\n");
+    for (size_t e = 0; e < r->n_entry_points; e++) {
+        const gm_entry_point *ep = &r->entry_points[e];
+        bool *fits = calloc(na ? na : 1, sizeof *fits);
+        char rts[256] = "";
+        size_t used = 0;
+        if (!fits)
+            return;
+        for (size_t k = 0; k < ep->n_variants; k++) {
+            const gm_req_variant *v = &ep->variants[k];
+            gm_requirement t;
+            gm_requirement_init(&t);
+            t.modules = v->modules;
+            t.n_modules = v->n_modules;
+            gm_coverage *cov = NULL;
+            size_t n = 0;
+            gm_error err = {0};
+            if (gm_inspect_coverage(&t, &cov, &n, &err) == 0)
+                for (size_t i = 0; i < n && i < na; i++)
+                    fits[i] |= cov[i].cover == GM_COVER_EVERY ||
+                               (!t.n_modules && cov[i].cover == GM_COVER_NONE);
+            free(cov);
+            char vs[GM_VERSION_STR_MAX];
+            if (v->has_cuda_runtime && used < sizeof rts &&
+                !strstr(rts, gm_cuda_version_str(&v->cuda_runtime, vs)))
+                used += (size_t)snprintf(rts + used, sizeof rts - used, "%s%s", used ? " " : "",
+                                         vs);
+        }
+        printf("  %s", ep->name ? ep->name : "-");
+        if (ep->n_variants > 1)
+            printf(" (%zu alternatives)", ep->n_variants);
+        printf("\n    CUDA runtime%s: %s\n    runs on CC:", ep->n_variants > 1 ? "s" : "",
+               rts[0] ? rts : "none stated");
+        size_t shown = 0;
+        for (size_t i = 0; i < na; i++) {
+            char c[GM_VERSION_STR_MAX];
+            if (fits[i]) {
+                printf(" %s", gm_cc_str(&arch[i].cc, c));
+                shown++;
+            }
+        }
+        printf("%s\n", shown ? "" : " none");
+        free(fits);
+    }
 }
 
 int gm_cli_inspect(int argc, char **argv) {
@@ -276,10 +391,21 @@ int gm_cli_inspect(int argc, char **argv) {
         return rc;
     }
     gm_requirement req;
-    if (gm_inspect_requirement_opts(&in, json, &req, &err) < 0) {
+    /* The report lists modules file by file: the flat form; the document (and
+     * the report's entry point section) the loader model. */
+    if ((json ? gm_inspect_requirement_opts(&in, true, &req, &err)
+              : gm_inspect_requirement_flat(&in, false, &req, &err)) < 0) {
         gm_cli_error("inspect", &err);
         gm_inspect_free(&in);
         return GM_EXIT_INPUT;
+    }
+    /* Nothing found is an answer, not a pass. */
+    if (rc == GM_EXIT_OK && !gm_inspect_found_device_code(&in)) {
+        req.no_device_code = true;
+        gm_cli_errorf("inspect", "no device code found in %s%s (%zu file%s read, %zu skipped)",
+                      argv[optind], argc - optind > 1 ? " ..." : "", in.n_files,
+                      in.n_files == 1 ? "" : "s", in.n_skipped);
+        rc = GM_EXIT_NO;
     }
     if (json) {
         char *text = gm_requirement_to_json(&req, &err);
@@ -300,6 +426,14 @@ int gm_cli_inspect(int argc, char **argv) {
             printf("(%zu file%s without device code or ELF skipped)\n", in.n_skipped,
                    in.n_skipped == 1 ? "" : "s");
         print_summary(&req);
+        gm_requirement eps;
+        if (gm_inspect_requirement_opts(&in, true, &eps, &err) < 0) {
+            gm_cli_error("inspect", &err);
+            rc = GM_EXIT_INPUT;
+        } else {
+            print_entry_points(&eps);
+            gm_requirement_free(&eps);
+        }
     }
     gm_requirement_free(&req);
     gm_inspect_free(&in);

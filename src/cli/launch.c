@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/prove.h"
 #include "cli/launch_util.h"
+#include "gpumatch/cdi.h"
 #include "gpumatch/launch.h"
 #include "internal.h"
 
@@ -19,10 +20,14 @@ static void usage(FILE *f) {
             "usage: gpumatch launch --runtime docker|podman|singularity|apptainer\n"
             "         --require REQ.json [--node NODE.json] [--root DIR] [--gpus N]\n"
             "         [--capabilities LIST] [--image-env KEY=VALUE]... [--program PATH]\n"
-            "         [--no-preflight] [--dry-run | --engine-api] IMAGE [-- CMD...]\n"
+            "         [--no-preflight] [--dry-run | --engine-api] [--cdi auto|yes|no]\n"
+            "         [--nvccli] IMAGE [-- CMD...]\n"
             "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
             "  --dry-run prints the command, one shell-quoted argument per line;\n"
             "  --engine-api prints the Docker Engine API create body (DeviceRequests);\n"
+            "  --cdi (docker): --device nvidia.com/gpu=ID when a CDI spec under ROOT/etc/cdi\n"
+            "    or ROOT/var/run/cdi names the devices (auto), always (yes) or never (no);\n"
+            "  --nvccli (singularity/apptainer): --nv --nvccli\n"
             "  before exec, preflight checks this host (--no-preflight skips it);\n"
             "  --prove TARGET then loads TARGET's modules on the picked GPUs (gpumatch prove)\n"
             "  and refuses with prove's exit code unless it is 0\n"
@@ -73,11 +78,14 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"prove", required_argument, 0, 'V'},
                                          {"dry-run", no_argument, 0, 'd'},
                                          {"engine-api", no_argument, 0, 'a'},
+                                         {"cdi", required_argument, 0, 'C'},
+                                         {"nvccli", no_argument, 0, 'N'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_launch_opts lo = {0};
     const char *req_path = NULL, *node_file = NULL, *root = NULL, *prove = NULL;
     bool dry = false, api = false, preflight = true, have_rt = false;
+    int cdi_mode = 0; /* docker: 0 auto (a CDI spec naming the devices), 1 yes, -1 no */
     gm_strlist image_env = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
@@ -88,7 +96,7 @@ int gm_cli_launch(int argc, char **argv) {
     gm_node_init(&node);
     optind = 1;
     /* '+': options end at IMAGE, so the container command is never parsed here. */
-    while ((c = getopt_long(argc, argv, "+r:q:n:R:g:c:e:p:Pdah", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:q:n:R:g:c:e:p:PdahC:NV:", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (gm_runtime_parse(optarg, &lo.runtime, &err) < 0) {
@@ -123,6 +131,16 @@ int gm_cli_launch(int argc, char **argv) {
         case 'V': prove = optarg; break;
         case 'd': dry = true; break;
         case 'a': api = true; break;
+        case 'C':
+            if (!strcmp(optarg, "auto")) cdi_mode = 0;
+            else if (!strcmp(optarg, "yes")) cdi_mode = 1;
+            else if (!strcmp(optarg, "no")) cdi_mode = -1;
+            else {
+                gm_cli_errorf("launch", "--cdi: \"%s\" is not auto, yes or no", optarg);
+                goto out;
+            }
+            break;
+        case 'N': lo.nvccli = true; break;
         case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
         default: usage(stderr); goto out;
         }
@@ -166,6 +184,25 @@ int gm_cli_launch(int argc, char **argv) {
     if (gm_launch_prepare(&node, &req, &lo, &plan, &err) < 0) {
         gm_cli_error("launch", &err);
         goto out;
+    }
+    if (lo.runtime == GM_RT_DOCKER && plan.ok && cdi_mode >= 0 && !api) {
+        /* The toolkit's cdi / jit-cdi modes refuse --gpus: with a spec naming
+         * the picked devices, ask for them as CDI devices instead */
+        char *spec = NULL;
+        bool use = cdi_mode > 0 || gm_cdi_find_spec(root, &plan.ids, &spec, &err) == 1;
+        if (use) {
+            if (spec)
+                gm_cli_errorf("launch", "note: CDI spec %s names the devices: --device "
+                                        "nvidia.com/gpu=ID", spec);
+            gm_launch_plan_free(&plan);
+            lo.docker_cdi = true;
+            if (gm_launch_prepare(&node, &req, &lo, &plan, &err) < 0) {
+                free(spec);
+                gm_cli_error("launch", &err);
+                goto out;
+            }
+        }
+        free(spec);
     }
     for (size_t i = 0; i < plan.notes.n; i++)
         gm_cli_errorf("launch", "note: %s", plan.notes.items[i]);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "gpumatch/libversion.h"
 
 typedef struct {
     const char *name;
@@ -66,7 +67,7 @@ int main(int argc, char **argv) {
         return GM_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("gpumatch 0.1.0\n");
+        printf("gpumatch %s\n", gm_version(NULL, NULL, NULL));
         return GM_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)

@@ -75,7 +75,7 @@ static int probe_once(const args *a, char **text, bool quiet_notes) {
     if (!quiet_notes)
         for (size_t i = 0; i < notes.n; i++) gm_cli_errorf("probe", "note: %s", notes.items[i]);
     gm_strlist_free(&notes);
-    if (rc == GM_ENOTFOUND && a->allow_empty) {
+    if ((rc == GM_ENODRIVER || rc == GM_EABSENT) && a->allow_empty) {
         gm_node_free(&n);
         gm_node_init(&n);
         char h[256];

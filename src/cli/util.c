@@ -25,6 +25,8 @@ int gm_cli_exit_for(int status) {
     switch (status) {
     case GM_OK: return GM_EXIT_OK;
     case GM_ENOTFOUND:
+    case GM_EABSENT:
+    case GM_ENODRIVER:
     case GM_EBACKEND:
     case GM_EUNSUPPORTED: return GM_EXIT_ENV;
     default: return GM_EXIT_INPUT;

@@ -11,35 +11,89 @@
 #include <string.h>
 
 #include "export/export_internal.h"
+#include "export/units.h"
 #include "gpumatch/export.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
 
-int gm_export_arvados_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
-    gm_buf b = {0};
-    const char *name = n->instance_type ? n->instance_type : n->hostname ? n->hostname : "node";
-    gm_buf_printf(&b, "# Arvados InstanceTypes entry for %s (gpumatch export --to arvados)\n", name);
-    gm_note(&b, notes, "#", "VCPUs, RAM and Scratch are not in the node document: fill them in");
-    gm_buf_printf(&b, "InstanceTypes:\n  \"%s\":\n    ProviderType: \"%s\"\n", name, name);
-    if (n->price >= 0) gm_buf_printf(&b, "    Price: %g\n", n->price);
+static const char *it_name(const gm_node *n) {
+    return n->instance_type ? n->instance_type : n->hostname ? n->hostname : "node";
+}
+
+static void yq(gm_buf *b, const char *s) { /* YAML double-quoted scalar */
+    gm_buf_printf(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') gm_buf_printf(b, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) gm_buf_printf(b, "\\x%02x", (unsigned char)*s);
+        else gm_buf_printf(b, "%c", *s);
+    }
+    gm_buf_printf(b, "\"");
+}
+
+/* One entry of the InstanceTypes map. Arvados has no notion of MIG: the GPU
+ * block counts the GPUs not in MIG mode (crunch-run hands out whole GPUs). */
+static void arvados_entry(const gm_node *n, gm_buf *b, gm_strlist *notes) {
+    const char *name = it_name(n);
+    gm_buf_printf(b, "  ");
+    yq(b, name);
+    gm_buf_printf(b, ":\n    ProviderType: ");
+    yq(b, name);
+    gm_buf_printf(b, "\n");
+    if (n->price >= 0) gm_buf_printf(b, "    Price: %g\n", n->price);
     gm_cuda_version dc;
     bool has_dc = gm_node_driver_cuda(n, &dc);
-    if (n->n_devices && !gm_node_uniform(n)) {
-        gm_note(&b, notes, "#", "mixed GPU models: an instance type names one compute capability, so no "
-                                "GPU block is written (GPU containers will not be sent here)");
-    } else if (n->n_devices && !n->devices[0].cc.major) {
-        gm_note(&b, notes, "#", "compute capability unknown: no GPU block is written");
-    } else if (n->n_devices) {
-        const gm_device *d = &n->devices[0];
-        gm_buf_printf(&b, "    GPU:\n      Stack: \"cuda\"\n");
-        if (has_dc) gm_buf_printf(&b, "      DriverVersion: \"%d.%d\"\n", dc.major, dc.minor);
-        else gm_note(&b, notes, "      #", "driver's CUDA version unknown: DriverVersion left out");
-        gm_buf_printf(&b, "      HardwareTarget: \"%d.%d\"\n      DeviceCount: %zu\n", d->cc.major,
-                      d->cc.minor, n->n_devices);
-        if (d->memory_mib >= 0) gm_buf_printf(&b, "      VRAM: %ldMiB\n", d->memory_mib);
+    const gm_device *first = NULL;
+    size_t nf = 0;
+    bool uniform = true;
+    for (size_t i = 0; i < n->n_devices; i++) {
+        const gm_device *d = &n->devices[i];
+        if (gm_dev_is_mig(d)) continue;
+        if (!first) first = d;
+        else uniform &= !gm_cc_cmp(&first->cc, &d->cc) && first->memory_mib == d->memory_mib &&
+                        !strcmp(first->name ? first->name : "", d->name ? d->name : "");
+        nf++;
     }
+    if (nf < n->n_devices)
+        gm_note(b, notes, "    #", "GPUs in MIG mode are not counted: Arvados has no MIG instances");
+    if (nf && !uniform) {
+        gm_note(b, notes, "    #", "mixed GPU models: an instance type names one compute capability, so no "
+                                    "GPU block is written (GPU containers will not be sent here)");
+    } else if (nf && !first->cc.major) {
+        gm_note(b, notes, "    #", "compute capability unknown: no GPU block is written");
+    } else if (nf && !has_dc) {
+        /* node_size.go: an unparsable DriverVersion fails every GPU request */
+        gm_note(b, notes, "    #", "driver's CUDA version unknown: no GPU block is written");
+    } else if (nf) {
+        gm_buf_printf(b, "    GPU:\n      Stack: \"cuda\"\n");
+        gm_buf_printf(b, "      DriverVersion: \"%d.%d\"\n", dc.major, dc.minor);
+        gm_buf_printf(b, "      HardwareTarget: \"%d.%d\"\n      DeviceCount: %zu\n", first->cc.major,
+                      first->cc.minor, nf);
+        if (first->memory_mib >= 0) gm_buf_printf(b, "      VRAM: %ldMiB\n", first->memory_mib);
+    }
+}
+
+int gm_export_arvados_nodes(const gm_node_list *l, char **out, gm_strlist *notes, gm_error *err) {
+    gm_buf b = {0};
+    for (size_t i = 0; i < l->n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(it_name(&l->nodes[i]), it_name(&l->nodes[k])))
+                return gm_error_set(err, GM_EINVAL, "nodes[%zu] and nodes[%zu] are both named \"%s\": "
+                                    "InstanceTypes keys must differ", k, i, it_name(&l->nodes[i]));
+    if (l->n == 1)
+        gm_buf_printf(&b, "# Arvados InstanceTypes entry for %s (gpumatch export --to arvados)\n",
+                      it_name(&l->nodes[0]));
+    else
+        gm_buf_printf(&b, "# Arvados InstanceTypes for %zu nodes (gpumatch export --to arvados)\n", l->n);
+    gm_note(&b, notes, "#", "VCPUs, RAM and Scratch are not in the node document: fill them in");
+    gm_buf_printf(&b, "InstanceTypes:%s\n", l->n ? "" : " {}");
+    for (size_t i = 0; i < l->n; i++) arvados_entry(&l->nodes[i], &b, notes);
     *out = gm_buf_finish(&b, err);
     return *out ? 0 : GM_ENOMEM;
+}
+
+int gm_export_arvados_node(const gm_node *n, char **out, gm_strlist *notes, gm_error *err) {
+    gm_node_list one = {(gm_node *)n, 1};
+    return gm_export_arvados_nodes(&one, out, notes, err);
 }
 
 int gm_export_arvados_req(const gm_requirement *r, char **out, gm_strlist *notes, gm_error *err) {
@@ -78,7 +132,9 @@ int gm_export_arvados_req(const gm_requirement *r, char **out, gm_strlist *notes
     json_object_set_new(gpu, "stack", json_string("cuda"));
     json_object_set_new(gpu, "device_count", json_integer(s.count));
     char v[32];
-    if (cu == GM_NEED_NONE || cu < 0) cu = 0;
+    /* container_request.rb wants "X.Y" when device_count > 0 ("0.0" is
+     * refused): with no minimum, 1.0, which every CUDA driver supports */
+    if (cu == GM_NEED_NONE || cu < 1000) cu = 1000;
     if (cu == GM_NEED_NEVER) cu = 99000;
     gm_cuda_int_str(cu, v, sizeof v);
     json_object_set_new(gpu, "driver_version", json_string(v));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "export/export_internal.h"
+#include "export/units.h"
 #include "gpumatch/export.h"
 #include "gpumatch/tables.h"
 #include "internal.h"
@@ -42,16 +43,33 @@ int gm_export_k8s_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
         gm_buf_printf(&b, "nvidia.com/cuda.runtime-version.minor=%d\n", dc.minor);
         gm_buf_printf(&b, "nvidia.com/cuda.runtime-version.full=%d.%d\n", dc.major, dc.minor);
     }
-    gm_buf_printf(&b, "nvidia.com/gpu.count=%zu\n", n->n_devices);
-    if (n->n_devices && gm_node_uniform(n)) {
-        const gm_device *d = &n->devices[0];
+    /* GFD's "mixed" MIG strategy: nvidia.com/gpu.* describe the GPUs not in
+     * MIG mode (the device plugin's nvidia.com/gpu resource), MIG instances
+     * get nvidia.com/mig-<profile>.* labels of their own. */
+    const gm_device **full = calloc(n->n_devices ? n->n_devices : 1, sizeof *full);
+    if (!full) { free(gm_buf_finish(&b, NULL)); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+    size_t nf = 0;
+    bool any_mig = false;
+    for (size_t i = 0; i < n->n_devices; i++) {
+        if (gm_dev_is_mig(&n->devices[i])) any_mig = true;
+        else full[nf++] = &n->devices[i];
+    }
+    bool uniform = nf > 0;
+    for (size_t i = 1; i < nf; i++) {
+        const gm_device *x = full[0], *y = full[i];
+        uniform &= !gm_cc_cmp(&x->cc, &y->cc) && x->memory_mib == y->memory_mib &&
+                   !strcmp(x->name ? x->name : "", y->name ? y->name : "");
+    }
+    gm_buf_printf(&b, "nvidia.com/gpu.count=%zu\n", nf);
+    if (uniform) {
+        const gm_device *d = full[0];
         const gm_arch_entry *a = gm_arch_find(&d->cc);
         if (d->name) {
             label_value(d->name, lv, sizeof lv);
             gm_buf_printf(&b, "nvidia.com/gpu.product=%s\n", lv);
         }
-        if (a) {
-            label_value(a->arch, lv, sizeof lv);
+        if (a && d->cc.major != 11) { /* GFD getArchFamily: "ada-lovelace"; 11.x "undefined" there */
+            label_value(gm_arch_long(a->arch), lv, sizeof lv);
             for (char *p = lv; *p; p++) *p = (char)tolower((unsigned char)*p);
             gm_buf_printf(&b, "nvidia.com/gpu.family=%s\n", lv);
         }
@@ -60,27 +78,53 @@ int gm_export_k8s_node(const gm_node *n, char **out, gm_strlist *notes, gm_error
             gm_buf_printf(&b, "nvidia.com/gpu.compute.minor=%d\n", d->cc.minor);
         }
         if (d->memory_mib >= 0) gm_buf_printf(&b, "nvidia.com/gpu.memory=%ld\n", d->memory_mib);
-    } else if (n->n_devices) {
+        /* gpumatch's own: every nvidia.com/gpu of this node is this model
+         * (requirement affinities ask for it, see docs/export.md) */
+        gm_buf_printf(&b, "gpumatch.io/gpu.uniform=true\n");
+    } else if (nf) {
         gm_buf m = {0};
-        for (size_t i = 0; i < n->n_devices; i++)
-            gm_buf_printf(&m, "%sGPU %d %s (CC %d.%d, %ld MiB)", i ? ", " : "", n->devices[i].index,
-                          n->devices[i].name ? n->devices[i].name : "?", n->devices[i].cc.major,
-                          n->devices[i].cc.minor, n->devices[i].memory_mib);
+        for (size_t i = 0; i < nf; i++)
+            gm_buf_printf(&m, "%sGPU %d %s (CC %d.%d, %ld MiB)", i ? ", " : "", full[i]->index,
+                          full[i]->name ? full[i]->name : "?", full[i]->cc.major,
+                          full[i]->cc.minor, full[i]->memory_mib);
         char *ms = gm_buf_finish(&m, err);
-        char *t = ms ? gm_asprintf("mixed GPU models on this node (%s): GFD labels describe one "
-                                   "model, so gpu.product, gpu.family, gpu.compute.* and gpu.memory "
-                                   "are left out; selectors on them will not match this node", ms)
+        char *t = ms ? gm_asprintf("mixed GPU models on this node (%s): gpu.product, gpu.family, "
+                                   "gpu.compute.* and gpu.memory are left out (real GFD writes one "
+                                   "model's at random) and so is gpumatch.io/gpu.uniform, which "
+                                   "gpumatch's affinities require: this node is not selected", ms)
                      : NULL;
         if (t) gm_note(&b, notes, "#", t);
         free(t);
         free(ms);
     }
-    for (size_t i = 0; i < n->n_devices; i++)
-        if (n->devices[i].mig_mode == GM_MIG_ENABLED) {
-            gm_note(&b, notes, "#", "MIG is enabled on some GPUs: GFD's nvidia.com/mig.* labels "
-                                    "(MIG strategy) are not produced");
-            break;
+    if (any_mig) {
+        gm_buf_printf(&b, "nvidia.com/mig.strategy=mixed\n");
+        /* per profile: count and memory */
+        for (size_t i = 0; i < n->n_devices; i++) {
+            const gm_device *d = &n->devices[i];
+            for (size_t k = 0; gm_dev_is_mig(d) && k < d->n_mig; k++) {
+                const char *pr = d->mig[k].profile;
+                if (!pr) continue;
+                bool seen = false;
+                size_t cnt = 0;
+                for (size_t j = 0; j < n->n_devices; j++)
+                    for (size_t l = 0; gm_dev_is_mig(&n->devices[j]) && l < n->devices[j].n_mig; l++) {
+                        const char *q = n->devices[j].mig[l].profile;
+                        if (!q || strcmp(q, pr)) continue;
+                        cnt++;
+                        if (j < i || (j == i && l < k)) seen = true;
+                    }
+                if (seen) continue;
+                label_value(pr, lv, sizeof lv);
+                gm_buf_printf(&b, "nvidia.com/mig-%s.count=%zu\n", lv, cnt);
+                if (d->mig[k].memory_mib >= 0)
+                    gm_buf_printf(&b, "nvidia.com/mig-%s.memory=%ld\n", lv, d->mig[k].memory_mib);
+            }
         }
+        gm_note(&b, notes, "#", "MIG strategy mixed: nvidia.com/gpu.* describe the GPUs not in MIG "
+                                "mode, MIG instances are nvidia.com/mig-<profile> resources");
+    }
+    free(full);
     *out = gm_buf_finish(&b, err);
     return *out ? 0 : GM_ENOMEM;
 }
@@ -183,6 +227,12 @@ int gm_export_k8s_req(const gm_requirement *r, char **out, gm_strlist *notes, gm
             gm_dnf_and(&t, &x);
             gm_dnf_free(&x);
         }
+        {   /* real GFD labels a mixed node with one model's values at random */
+            gm_dnf_add(&x, NULL);
+            gm_strlist_add(&x.c[0], "{key: gpumatch.io/gpu.uniform, operator: In, values: [\"true\"]}");
+            gm_dnf_and(&t, &x);
+            gm_dnf_free(&x);
+        }
         if (s.count > 1) {
             gm_dnf_add(&x, NULL);
             atom(&x.c[0], "nvidia.com/gpu.count", "Gt", s.count - 1);
@@ -196,8 +246,11 @@ int gm_export_k8s_req(const gm_requirement *r, char **out, gm_strlist *notes, gm
         gm_dnf_free(&t);
     }
     for (size_t i = 0; i < s.notes.n; i++) gm_note(&b, notes, "#", s.notes.items[i]);
-    gm_note(&b, notes, "#", "GFD labels are per node, not per GPU: on a node with mixed models "
-                            "they are absent (see export of the node), so such nodes are not selected");
+    gm_note(&b, notes, "#", "GFD labels are per node, not per GPU, and on a node with mixed models "
+                            "real GFD writes one model's at random: the terms require "
+                            "gpumatch.io/gpu.uniform=true from gpumatch's node labels, so mixed "
+                            "nodes and nodes without gpumatch's labels are not selected");
+    gm_note(&b, notes, "#", "nvidia.com/gpu is served by GPUs not in MIG mode (MIG strategy mixed)");
     bool ptx = false;
     for (size_t g = 0; g < s.ngroups; g++) ptx |= s.groups[g].need != GM_NEED_NONE;
     if (ptx)

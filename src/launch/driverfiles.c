@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gpumatch/ldcache.h"
+#include "host/host.h"
 #include "internal.h"
 
 /* libnvidia-container's library lists (nvc_info.c), by capability. */
@@ -139,116 +140,27 @@ static bool version_shaped(const char *s, size_t n) {
 
 int gm_driver_version_from_proc(const char *text, char *buf, size_t len, const char *origin,
                                 gm_error *err) {
-    const char *line = strstr(text, "NVRM version:");
-    if (!line)
-        return gm_error_set(err, GM_EFORMAT, "%s: no \"NVRM version:\" line", origin);
-    const char *end = strchr(line, '\n');
-    if (!end)
-        end = line + strlen(line);
-    const char *p = line + strlen("NVRM version:");
-    while (p < end) {
-        while (p < end && isspace((unsigned char)*p))
-            p++;
-        size_t n = 0;
-        while (p + n < end && !isspace((unsigned char)p[n]))
-            n++;
-        if (n && version_shaped(p, n)) {
-            if (n >= len)
-                return gm_error_set(err, GM_EFORMAT, "%s: version too long", origin);
-            memcpy(buf, p, n);
-            buf[n] = 0;
-            return 0;
-        }
-        p += n;
-    }
-    return gm_error_set(err, GM_EFORMAT, "%s: no driver version on the \"NVRM version:\" line",
-                        origin);
+    int rc = gm_host_parse_nvrm(text, strlen(text), NULL, buf, len, err);
+    if (rc < 0)
+        gm_error_prefix(err, "%s: ", origin);
+    return rc;
 }
 
 /* ---- path resolution inside root ---- */
 
 static char *join_root(const char *root, const char *path) {
-    if (strcmp(root, "/") == 0)
-        return gm_strdup(path);
-    return gm_asprintf("%s%s", root, path);
+    return gm_host_path(root, path);
 }
 
-/* Resolves host path `path` (absolute) inside root, following symlinks with
- * absolute targets relative to root and clamping ".." at root. Returns the
- * resolved host path (without root) or NULL if a component is missing or the
- * link chain is too long. */
+/* The host path of `path` inside root (gm_host_resolve), or NULL if a
+ * component is missing or the link chain is too long. */
 static char *resolve_in_root(const char *root, const char *path) {
-    char *rest = gm_strdup(path), *cur = gm_strdup("");
-    int links = 0;
-    if (!rest || !cur)
-        goto fail;
-    while (*rest) {
-        char *p = rest;
-        while (*p == '/')
-            p++;
-        size_t n = strcspn(p, "/");
-        if (n == 0)
-            break;
-        char *comp = gm_strndup(p, n), *tail = gm_strdup(p + n);
-        free(rest);
-        rest = tail;
-        if (!comp || !rest) {
-            free(comp);
-            goto fail;
-        }
-        if (strcmp(comp, ".") == 0) {
-            free(comp);
-            continue;
-        }
-        if (strcmp(comp, "..") == 0) {
-            char *slash = strrchr(cur, '/');
-            if (slash)
-                *slash = 0;
-            free(comp);
-            continue;
-        }
-        char *next = gm_asprintf("%s/%s", cur, comp);
-        free(comp);
-        if (!next)
-            goto fail;
-        char *full = join_root(root, next);
-        struct stat st;
-        if (!full || lstat(full, &st) != 0) {
-            free(full);
-            free(next);
-            goto fail;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            ssize_t tn = readlink(full, target, sizeof target - 1);
-            free(full);
-            free(next);
-            if (tn <= 0 || ++links > 40)
-                goto fail;
-            target[tn] = 0;
-            char *spliced = gm_asprintf("%s%s%s", target, *rest ? "/" : "", rest);
-            if (!spliced)
-                goto fail;
-            free(rest);
-            rest = spliced;
-            if (target[0] == '/')
-                cur[0] = 0; /* absolute: restart at root */
-            continue;
-        }
-        free(full);
-        free(cur);
-        cur = next;
+    char *out = NULL;
+    if (gm_host_resolve(root, path, &out) != 0) {
+        free(out);
+        return NULL;
     }
-    free(rest);
-    if (!*cur) {
-        free(cur);
-        return gm_strdup("/");
-    }
-    return cur;
-fail:
-    free(rest);
-    free(cur);
-    return NULL;
+    return out;
 }
 
 /* ---- result building ---- */
@@ -566,20 +478,13 @@ void gm_driver_files_free(gm_driver_files *f) {
 }
 
 static int read_proc_version(const char *root, char *buf, size_t len, gm_error *err) {
-    char *path = join_root(root, "/proc/driver/nvidia/version"), *text = NULL;
-    size_t n;
-    if (!path)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
-    int rc = gm_read_file(path, 1 << 16, &text, &n, err);
-    if (rc == 0)
-        rc = gm_driver_version_from_proc(text, buf, len, path, err);
-    else
-        rc = gm_error_set(err, GM_ENOTFOUND,
-                          "%s: cannot read the NVIDIA kernel module version (is the driver "
-                          "loaded?)",
-                          path);
-    free(text);
-    free(path);
+    int rc = gm_host_driver_version(root, NULL, buf, len, err);
+    if (rc == GM_EABSENT) {
+        char *path = join_root(root, "/proc/driver/nvidia/version");
+        rc = gm_error_set(err, GM_ENODRIVER, "%s: not found (is the NVIDIA driver loaded?)",
+                          path ? path : "/proc/driver/nvidia/version");
+        free(path);
+    }
     return rc;
 }
 
@@ -633,7 +538,7 @@ int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_e
         goto out;
     }
     if (access(cache_full, F_OK) != 0) {
-        rc = gm_error_set(err, GM_ENOTFOUND, "%s: no ld.so.cache (run ldconfig)", cache_full);
+        rc = gm_error_set(err, GM_EABSENT, "%s: no ld.so.cache (run ldconfig)", cache_full);
         free(cache_full);
         goto out;
     }

@@ -4,7 +4,10 @@
  *    be one double-quoted field: the argument itself contains the quotes.
  *  podman: `podman run --device nvidia.com/gpu=NAME` (CDI; NVIDIA Container
  *    Toolkit docs "Support for Container Device Interface").
- *  singularity/apptainer: `exec --nv` binds the driver; GPUs are chosen with
+ *  docker with CDI: `docker run --device nvidia.com/gpu=UUID` (Docker 25+ CDI
+ *    support; the toolkit's cdi mode refuses --gpus).
+ *  singularity/apptainer: `exec --nv` binds the driver (`--nv --nvccli` lets
+ *    nvidia-container-cli do it, NVIDIA_REQUIRE_* included); GPUs are chosen with
  *    CUDA_VISIBLE_DEVICES passed through SINGULARITYENV_/APPTAINERENV_ (their
  *    "GPU Support" docs).
  * All four parse options with pflag, which ends options at "--": the image and
@@ -134,7 +137,7 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
     case GM_RT_DOCKER:
     case GM_RT_PODMAN:
         ADD("run");
-        if (o->runtime == GM_RT_DOCKER) {
+        if (o->runtime == GM_RT_DOCKER && !o->docker_cdi) {
             ADD("--gpus");
             ADDF("\"device=%s\",\"capabilities=%s\"", ids, caps);
         } else {
@@ -155,6 +158,8 @@ static int build_argv(gm_launch_plan *p, const gm_launch_opts *o, const char *ca
         const char *pre = o->runtime == GM_RT_SINGULARITY ? "SINGULARITYENV_" : "APPTAINERENV_";
         ADD(o->n_cmd ? "exec" : "run");
         ADD("--nv");
+        if (o->nvccli)
+            ADD("--nvccli");
         ADD("--");
         ADD(o->image);
         /* The container inherits the caller's environment; the prefixed
@@ -342,44 +347,55 @@ out:
     return rc;
 }
 
+/* JSON cannot hold text that is not UTF-8: refuse it rather than drop it
+ * (a dropped argument would run a different command). */
+static int utf8_arg(json_t *arr, const char *s, const char *what, size_t i, gm_error *err) {
+    json_t *j = json_string(s);
+    if (!j)
+        return gm_error_set(err, GM_EINVAL, "%s %zu is not valid UTF-8: the Engine API body is "
+                                            "JSON and cannot carry it", what, i);
+    return json_array_append_new(arr, j) ? oom(err) : 0;
+}
+
 char *gm_launch_engine_api_json(const gm_launch_plan *p, const gm_launch_opts *o, gm_error *err) {
     const char *caps = o->capabilities ? o->capabilities : "compute,utility";
-    json_t *capset = json_array(), *devids = json_array(), *env = json_array();
-    json_array_append_new(capset, json_string("gpu"));
-    for (const char *c = caps; *c;) {
+    json_t *capset = json_array(), *devids = json_array(), *env = json_array(), *cmd = json_array();
+    json_t *doc = NULL;
+    int rc = capset && devids && env && cmd ? 0 : oom(err);
+    if (rc == 0)
+        rc = utf8_arg(capset, "gpu", "capability", 0, err);
+    for (const char *c = caps; rc == 0 && *c;) {
         size_t n = strcspn(c, ",");
-        json_array_append_new(capset, json_stringn(c, n));
+        json_t *j = json_stringn(c, n);
+        rc = j && !json_array_append_new(capset, j) ? 0 : gm_error_set(err, GM_EINVAL, "bad capability list");
         c += n + (c[n] == ',');
     }
-    for (size_t i = 0; i < p->ids.n; i++)
-        json_array_append_new(devids, json_string(p->ids.items[i]));
-    for (size_t i = 0; i < p->container_env.n; i++)
-        json_array_append_new(env, json_string(p->container_env.items[i]));
-    json_t *doc = json_pack("{s:s}", "Image", o->image);
-    if (doc && o->n_cmd) {
-        json_t *cmd = json_array();
-        for (size_t i = 0; i < o->n_cmd; i++)
-            json_array_append_new(cmd, json_string(o->cmd[i]));
-        json_object_set_new(doc, "Cmd", cmd);
-    }
-    if (doc) {
-        json_object_set_new(doc, "Env", env);
-        env = NULL;
-        /* Count 0 with explicit DeviceIDs: the daemon refuses both at once. */
-        json_object_set_new(doc, "HostConfig",
-                            json_pack("{s:[{s:s, s:i, s:o, s:[o], s:{}}]}", "DeviceRequests",
-                                      "Driver", "nvidia", "Count", 0, "DeviceIDs", devids,
-                                      "Capabilities", capset, "Options"));
+    for (size_t i = 0; rc == 0 && i < p->ids.n; i++)
+        rc = utf8_arg(devids, p->ids.items[i], "device id", i, err);
+    for (size_t i = 0; rc == 0 && i < p->container_env.n; i++)
+        rc = utf8_arg(env, p->container_env.items[i], "environment entry", i, err);
+    for (size_t i = 0; rc == 0 && i < o->n_cmd; i++)
+        rc = utf8_arg(cmd, o->cmd[i], "command argument", i, err);
+    if (rc == 0 && !(doc = json_pack("{s:s}", "Image", o->image)))
+        rc = gm_error_set(err, GM_EINVAL, "image name is not valid UTF-8");
+    if (rc == 0) {
+        if (o->n_cmd)
+            json_object_set(doc, "Cmd", cmd);
+        json_object_set(doc, "Env", env);
+        /* Count 0 with explicit DeviceIDs: the daemon refuses both at once.
+         * "o" steals devids and capset even when json_pack fails. */
+        json_t *hc = json_pack("{s:[{s:s, s:i, s:o, s:[o], s:{}}]}", "DeviceRequests", "Driver",
+                               "nvidia", "Count", 0, "DeviceIDs", devids, "Capabilities", capset,
+                               "Options");
         devids = capset = NULL;
+        if (!hc || json_object_set_new(doc, "HostConfig", hc))
+            rc = oom(err);
     }
     json_decref(env);
+    json_decref(cmd);
     json_decref(devids);
     json_decref(capset);
-    if (!doc) {
-        gm_error_set(err, GM_ENOMEM, "out of memory");
-        return NULL;
-    }
-    char *s = gm_json_dump(doc, err);
+    char *s = rc == 0 ? gm_json_dump(doc, err) : NULL;
     json_decref(doc);
     return s;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include "host/host.h"
 #include "internal.h"
 #include "preflight/pf.h"
 
@@ -103,7 +104,7 @@ int pf_check_devnodes(pf_ctx *c) {
     char *text = NULL;
     size_t len = 0;
     gm_error e = {0};
-    int have_devs = gm_read_file(path, 1 << 20, &text, &len, &e) == 0;
+    int have_devs = gm_host_read(c->root, "/proc/devices", GM_HOST_PROC_MAX, &text, &len, &e) == 0;
     free(path);
     int nv = -1, uvm = -1, rc;
     if (have_devs) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "host/host.h"
 #include "internal.h"
 #include "preflight/pf.h"
 
@@ -20,7 +21,15 @@ int pf_check_driver(pf_ctx *c) {
     size_t len = 0;
     gm_error e = {0};
     int rc = 0;
-    if (gm_read_file(path, 1 << 20, &text, &len, &e) != 0) {
+    int rrc = gm_host_read(c->root, "/proc/driver/nvidia/version", GM_HOST_PROC_MAX, &text, &len,
+                           &e);
+    if (rrc != 0 && rrc != GM_EABSENT) {
+        /* There but unreadable (a FIFO, oversized, EIO): not "no module loaded". */
+        rc = pf_add(c, "driver.kernel-module", GM_PF_FAIL, "/proc/driver/nvidia/version",
+                    "check the driver installation (the file is written by the nvidia "
+                    "kernel module)",
+                    "%s", e.msg);
+    } else if (rrc != 0) {
         rc = pf_add(c, "driver.kernel-module", GM_PF_FAIL, "/proc/driver/nvidia/version",
                     "load the NVIDIA kernel module (modprobe nvidia, or nvidia-modprobe), "
                     "or install the driver",

@@ -75,7 +75,8 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
         gm_strlist_free(&w.found);
         free(w.notes);
         gm_image_info_free(&info);
-        return gm_error_prefix(err, "image %s: ", image);
+        gm_error_prefix(err, "image %s: ", image);
+        return rc; /* not gm_error_prefix's value: err may be NULL */
     }
     if (!c->have_image_env) {
         c->image_env = info.env;
@@ -112,7 +113,8 @@ static void runtime_mode(pf_ctx *c, char *mode, size_t len) {
     }
     free(path);
     bool in_table = false;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         while (*line == ' ' || *line == '\t')
             line++;
         if (*line == '[') {

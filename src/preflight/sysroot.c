@@ -8,11 +8,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "host/host.h"
 #include "internal.h"
 #include "preflight/pf.h"
 
 char *pf_path(const pf_ctx *c, const char *abs) {
-    return gm_asprintf("%s%s", c->root, abs);
+    return gm_host_path(c->root, abs);
 }
 
 const char *pf_base(const char *path) {
@@ -20,74 +21,16 @@ const char *pf_base(const char *path) {
     return s ? s + 1 : path;
 }
 
-/* Component-wise resolution so that absolute symlink targets (common in driver
- * installs: libcuda.so.1 -> /usr/lib/...) stay inside the root. */
+/* gm_host_resolve into a buffer: absolute symlink targets (common in driver
+ * installs: libcuda.so.1 -> /usr/lib/...) stay inside the root. On a missing
+ * component out gets what resolved plus the missing tail. */
 int pf_resolve(const pf_ctx *c, const char *abs, char *out, size_t outlen) {
-    char rest[4096], cur[4096], full[8192], link[4096];
-    if (strlen(abs) >= sizeof rest || outlen == 0)
-        return -1;
-    snprintf(rest, sizeof rest, "%s", abs);
-    cur[0] = '\0';
-    int hops = 0;
-    char *p = rest;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        char comp[1024];
-        if (n >= sizeof comp)
-            return -1;
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        p += n;
-        if (!strcmp(comp, "."))
-            continue;
-        if (!strcmp(comp, "..")) {
-            char *s = strrchr(cur, '/');
-            if (s)
-                *s = '\0';
-            continue;
-        }
-        size_t cl = strlen(cur);
-        if (cl + 1 + n >= sizeof cur)
-            return -1;
-        cur[cl] = '/';
-        memcpy(cur + cl + 1, comp, n + 1);
-        snprintf(full, sizeof full, "%s%s", c->root, cur);
-        struct stat st;
-        if (lstat(full, &st) != 0) {
-            /* Report what was resolved so far plus the missing tail. */
-            snprintf(out, outlen, "%s%s", cur, p);
-            return -1;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            if (++hops > 40)
-                return -1;
-            ssize_t k = readlink(full, link, sizeof link - 1);
-            if (k <= 0)
-                return -1;
-            link[k] = '\0';
-            char next[4096];
-            if (link[0] == '/') {
-                cur[0] = '\0';
-                if ((size_t)snprintf(next, sizeof next, "%s%s", link, p) >= sizeof next)
-                    return -1;
-            } else {
-                char *s = strrchr(cur, '/');
-                *s = '\0';
-                if ((size_t)snprintf(next, sizeof next, "%s/%s", link, p) >= sizeof next)
-                    return -1;
-            }
-            memcpy(rest, next, strlen(next) + 1);
-            p = rest;
-        }
-    }
-    if ((size_t)snprintf(out, outlen, "%s", cur[0] ? cur : "/") >= outlen)
-        return -1;
-    return 0;
+    char *res = NULL;
+    int r = gm_host_resolve(c->root, abs, &res);
+    if (res && outlen && (size_t)snprintf(out, outlen, "%s", res) >= outlen)
+        r = -1;
+    free(res);
+    return r == 0 ? 0 : -1;
 }
 
 bool pf_lib_version(const char *file, const char *stem, gm_driver_version *v) {
@@ -149,72 +92,9 @@ gm_tristate pf_is_datacenter(const gm_device *d) {
 }
 
 int gm_pf_parse_nvrm(const char *text, size_t len, char *ver, size_t verlen, gm_error *err) {
-    /* First line: "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  <date>"
-     * or "... Open Kernel Module for x86_64  580.95.05  Release Build ...". */
-    const char *key = "NVRM version:";
-    size_t kl = strlen(key);
-    const char *line = text, *end = text + len;
-    while (line < end) {
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        const char *le = nl ? nl : end;
-        if ((size_t)(le - line) >= kl && !memcmp(line, key, kl)) {
-            const char *p = line + kl;
-            while (p < le) {
-                while (p < le && isspace((unsigned char)*p))
-                    p++;
-                const char *t = p;
-                while (p < le && !isspace((unsigned char)*p))
-                    p++;
-                size_t tl = (size_t)(p - t);
-                if (tl == 0 || tl >= 32 || !isdigit((unsigned char)*t))
-                    continue;
-                char tok[32];
-                memcpy(tok, t, tl);
-                tok[tl] = '\0';
-                gm_driver_version v;
-                if (strchr(tok, '.') && gm_driver_version_parse(tok, &v, NULL) == 0) {
-                    if (tl >= verlen)
-                        return gm_error_set(err, GM_EINVAL, "driver version too long");
-                    memcpy(ver, tok, tl + 1);
-                    return 0;
-                }
-            }
-            return gm_error_set(err, GM_EINVAL, "'NVRM version:' line has no driver version");
-        }
-        line = nl ? nl + 1 : end;
-    }
-    return gm_error_set(err, GM_EINVAL, "no 'NVRM version:' line");
+    return gm_host_parse_nvrm(text, len, NULL, ver, verlen, err);
 }
 
 int gm_pf_proc_devices_major(const char *text, size_t len, const char *name) {
-    /* "Character devices:\n  1 mem\n195 nvidia\n...\n\nBlock devices:\n..." */
-    const char *line = text, *end = text + len;
-    bool chr = false;
-    while (line < end) {
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        const char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - line);
-        if (ll >= 18 && !memcmp(line, "Character devices:", 18))
-            chr = true;
-        else if (ll >= 14 && !memcmp(line, "Block devices:", 14))
-            chr = false;
-        else if (chr) {
-            const char *p = line;
-            while (p < le && *p == ' ')
-                p++;
-            long major = 0;
-            const char *d = p;
-            while (p < le && isdigit((unsigned char)*p) && major < 100000)
-                major = major * 10 + (*p++ - '0');
-            if (p > d && p < le && *p == ' ' && major < 100000) {
-                while (p < le && *p == ' ')
-                    p++;
-                size_t nl2 = (size_t)(le - p);
-                if (nl2 == strlen(name) && !memcmp(p, name, nl2))
-                    return (int)major;
-            }
-        }
-        line = nl ? nl + 1 : end;
-    }
-    return -1;
+    return gm_host_proc_devices_major(text, len, name);
 }

@@ -58,6 +58,7 @@ typedef struct {
     nvmlReturn_t (*DeviceGetComputeInstanceId)(nvmlDevice_t, unsigned int *);
     nvmlReturn_t (*DeviceGetPersistenceMode)(nvmlDevice_t, int *);
     nvmlReturn_t (*DeviceGetBrand)(nvmlDevice_t, int *);
+    nvmlReturn_t (*DeviceGetMinorNumber)(nvmlDevice_t, unsigned int *);
 } nvml_api;
 
 static const char *estr(const nvml_api *a, nvmlReturn_t r) {
@@ -97,6 +98,7 @@ static int load(nvml_api *a, const gm_probe_opts *o, gm_error *err) {
     SYM(DeviceGetComputeInstanceId, "nvmlDeviceGetComputeInstanceId", false);
     SYM(DeviceGetPersistenceMode, "nvmlDeviceGetPersistenceMode", false);
     SYM(DeviceGetBrand, "nvmlDeviceGetBrand", false);
+    SYM(DeviceGetMinorNumber, "nvmlDeviceGetMinorNumber", false);
     return 0;
 }
 
@@ -184,6 +186,11 @@ static int device(const nvml_api *a, unsigned int i, gm_node *out, gm_error *err
         int b = 0;
         if (a->DeviceGetBrand(h, &b) == NVML_SUCCESS) d->brand = gm_strdup(gm_probe_brand_word(b));
     }
+    if (a->DeviceGetMinorNumber) {
+        /* /dev/nvidia<minor>: the kernel's numbering, not NVML's index */
+        unsigned int m = 0;
+        if (a->DeviceGetMinorNumber(h, &m) == NVML_SUCCESS && m < 255) d->minor = (int)m;
+    }
     if (a->DeviceGetPersistenceMode) {
         int p = 0;
         if (a->DeviceGetPersistenceMode(h, &p) == NVML_SUCCESS)
@@ -245,7 +252,7 @@ int gm_probe_nvml(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     nvmlReturn_t r = a.Init_v2();
     if (r != NVML_SUCCESS) {
         if (r == NVML_ERROR_DRIVER_NOT_LOADED)
-            rc = gm_error_set(err, GM_ENOTFOUND, "no NVIDIA driver loaded (%s: %s)", a.lib,
+            rc = gm_error_set(err, GM_ENODRIVER, "no NVIDIA driver loaded (%s: %s)", a.lib,
                               estr(&a, r));
         else
             rc = fail(&a, err, r, "nvmlInit_v2", -1);

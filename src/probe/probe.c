@@ -453,19 +453,12 @@ static int run_backend(size_t b, const gm_probe_opts *o, gm_node *out, gm_error 
     return 0;
 }
 
-/* Whether an ENOTFOUND means "this source is not installed" (try the next) rather
- * than "installed, and it says there is no driver" (stop). */
-static bool absent(const gm_error *e) {
-    return !strncmp(e->msg, "cannot load ", 12) || !strncmp(e->msg, "cannot run ", 11) ||
-           strstr(e->msg, "/proc/driver/nvidia/version: not found") != NULL;
-}
-
 int gm_probe_ex(const gm_probe_opts *opts, gm_node *out, gm_strlist *notes, const char **used,
                 gm_error *err) {
     gm_probe_opts o = {0};
     if (opts) o = *opts;
     size_t nb = sizeof backends / sizeof backends[0], chosen = nb;
-    int rc = GM_ENOTFOUND;
+    int rc = GM_ENODRIVER;
     if (o.smi_file && o.backend && strcmp(o.backend, "smi"))
         return gm_error_set(err, GM_EINVAL, "a recorded nvidia-smi file needs backend \"smi\", "
                                             "not \"%s\"", o.backend);
@@ -478,18 +471,22 @@ int gm_probe_ex(const gm_probe_opts *opts, gm_node *out, gm_strlist *notes, cons
                                 "unknown backend '%s' (expected nvml, cuda, procfs or smi)", want);
         rc = run_backend(chosen, &o, out, err);
     } else {
+        /* GM_EABSENT: this source is not installed, try the next; any other
+         * failure (GM_ENODRIVER included: a source says none is loaded) is final. */
         char tried[GM_ERROR_MSG_MAX] = "";
         for (size_t b = 0; b < nb; b++) {
-            rc = run_backend(b, &o, out, err);
-            if (rc == 0 || rc != GM_ENOTFOUND || !absent(err)) {
+            gm_error be = {0};
+            rc = run_backend(b, &o, out, &be);
+            if (rc != GM_EABSENT) {
                 chosen = b;
+                if (rc < 0 && err) *err = be;
                 break;
             }
             size_t l = strlen(tried);
-            snprintf(tried + l, sizeof tried - l, "%s%s", l ? "; " : "", err->msg);
+            snprintf(tried + l, sizeof tried - l, "%s%s", l ? "; " : "", be.msg);
         }
         if (chosen == nb) {
-            return gm_error_set(err, GM_ENOTFOUND, "no NVIDIA driver found (%s)", tried);
+            return gm_error_set(err, GM_ENODRIVER, "no NVIDIA driver found (%s)", tried);
         }
     }
     if (rc < 0) return rc;
@@ -538,7 +535,7 @@ int gm_probe_dlopen(const char *override, const char *env, const char *def, void
         size_t l = strlen(name);
         if (e && !strncmp(e, name, l) && !strncmp(e + l, ": ", 2))
             e += l + 2; /* dlerror() repeats the name */
-        return gm_error_set(err, GM_ENOTFOUND, "cannot load %s (%s)", name, e ? e : "not found");
+        return gm_error_set(err, GM_EABSENT, "cannot load %s (%s)", name, e ? e : "not found");
     }
     return 0;
 }

@@ -6,15 +6,17 @@
 #include <stddef.h>
 #include "gpumatch/probe.h"
 
-/* Each backend fills out (already gm_node_init'ed). Return GM_ENOTFOUND when its
+/* Each backend fills out (already gm_node_init'ed). Return GM_EABSENT when its
  * source is absent (library not installed, no /proc entries) so the caller may
- * try the next one; any other error is final. */
+ * try the next one; GM_ENODRIVER when the source says no driver is loaded; any
+ * other error is final too. */
 int gm_probe_nvml(const gm_probe_opts *o, gm_node *out, gm_error *err);
 int gm_probe_cuda(const gm_probe_opts *o, gm_node *out, gm_error *err);
 int gm_probe_procfs(const gm_probe_opts *o, gm_node *out, gm_error *err);
 int gm_probe_smi(const gm_probe_opts *o, gm_node *out, gm_error *err);
 
-/* Kernel module version from ROOT/proc/driver/nvidia/version; GM_ENOTFOUND if absent. */
+/* Kernel module version from ROOT/proc/driver/nvidia/version (gm_host_driver_version);
+ * GM_EABSENT if absent. */
 int gm_probe_procfs_version(const char *root, gm_driver_version *out, gm_error *err);
 
 /* Appends a zeroed (gm_device_init'ed) device; NULL on OOM. */
@@ -27,7 +29,7 @@ bool gm_probe_cc_from_name(const char *name, gm_cc *cc);
 /* "00000000:07:00.0" normalised: lower-case hex, 8-digit domain. NULL on junk. */
 char *gm_probe_norm_busid(const char *s);
 /* dlopen()s the library named by override, else by the environment variable
- * env, else def; *lib gets the name used. GM_ENOTFOUND names it if absent. */
+ * env, else def; *lib gets the name used. GM_EABSENT names it if absent. */
 int gm_probe_dlopen(const char *override, const char *env, const char *def, void **h,
                     const char **lib, gm_error *err);
 /* Resolves one symbol; a required one missing makes the library "broken". */

@@ -110,6 +110,13 @@ static int parse_gpu(const xmlNode *g, gm_node *out, const char *origin, gm_erro
     if (bus) d->pci_bus_id = gm_probe_norm_busid(bus);
     free(bus);
     d->memory_mib = mib_of(child(g, "fb_memory_usage"), "total");
+    char *mn = text_of(g, "minor_number"); /* /dev/nvidia<minor>, not the index */
+    if (mn) {
+        char *end;
+        long m = strtol(mn, &end, 10);
+        if (end != mn && !*end && m >= 0 && m < 255) d->minor = (int)m;
+    }
+    free(mn);
     char *p = text_of(g, "persistence_mode");
     if (p) d->persistence_mode = !strcmp(p, "Enabled") ? GM_TRI_YES
                                  : !strcmp(p, "Disabled") ? GM_TRI_NO : GM_TRI_UNKNOWN;
@@ -226,7 +233,7 @@ static int run_smi(const char *cmd, char **text, size_t *len, gm_error *err) {
     close(fds[1]);
     if (e) {
         close(fds[0]);
-        return gm_error_set(err, e == ENOENT ? GM_ENOTFOUND : GM_EIO, "cannot run %s: %s", cmd,
+        return gm_error_set(err, e == ENOENT ? GM_EABSENT : GM_EIO, "cannot run %s: %s", cmd,
                             strerror(e));
     }
     size_t cap = 0, n = 0;

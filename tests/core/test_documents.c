@@ -112,7 +112,8 @@ static void requirement_forms(void **state) {
     assert_int_equal(r.min_cuda_driver.minor, 10);
     gm_requirement_free(&r);
     /* Several hardware targets: an exact list. */
-    parse_req("{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"hardware_target\":[\"8.0\",\"9.0\"]}}", &r);
+    /* (driver_version is required with GPUs: container_request.rb) */
+    parse_req("{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"driver_version\":\"12.0\",\"hardware_target\":[\"8.0\",\"9.0\"]}}", &r);
     assert_false(r.has_min_cc);
     assert_int_equal(r.n_exact_cc, 2);
     gm_requirement_free(&r);
@@ -216,7 +217,8 @@ static void matching(void **state) {
     gm_requirement_free(&r);
     /* Arvados driver_version compares as versions: 12.10 > 12.9. */
     v = run("{\"cuda_driver_version\":\"12.9\",\"devices\":[{\"compute_capability\":\"9.0\"}]}",
-            "{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"driver_version\":\"12.10\"}}", &l, &r);
+            "{\"gpu\":{\"stack\":\"cuda\",\"device_count\":1,\"driver_version\":\"12.10\","
+            "\"hardware_target\":[\"9.0\"]}}", &l, &r);
     assert_false(v.ok);
     assert_true(has(&v.reasons, "driver supports CUDA 12.9 < 12.10 required"));
     gm_verdict_free(&v);

@@ -12,7 +12,11 @@ expect_out "CUDA libraries needed: libcudart.so.13"
 expect_out "CUDA runtime: 13.0 (DT_NEEDED libcudart.so.13)"
 expect_out "sm_75"
 expect_no_out "compute_"
-expect_out "requirement: 2 modules (0 optional), CUDA runtime 13.0"
+# The second fat binary is nvcc's whole-program device-link output: its cubin
+# has no .text section and its _dlink.reg.c says NUM_PRELINKED_OBJECTS 0, so
+# nothing is launched from it (docs/inspect.md, loader model).
+expect_out "kernel-less, not required"
+expect_out "requirement: 1 module (0 optional), CUDA runtime 13.0"
 
 # --list, line for line as cuobjdump prints it (a only on cubins' names, f only on PTX).
 run "$G" inspect --list "$D/sm90a_sm100f_zstd.fatbin"
@@ -111,4 +115,51 @@ run "$G" inspect "$GM_TMP/does-not-exist"
 expect_rc 2 "missing file"
 run "$G" inspect
 expect_rc 2 "no arguments"
+
+# Nothing found is an answer, never "fits everywhere" (issue 11): exit 1, a
+# line on stderr, "device_code": false. Unsupported input: exit 2, one line.
+mkdir -p "$GM_TMP/nocode"
+echo "just text" >"$GM_TMP/nocode/notes.txt"
+run "$G" inspect --json "$GM_TMP/nocode"
+expect_rc 1 "directory without device code"
+expect_out '"device_code": false'
+expect_err "no device code found"
+run "$G" inspect --json "$G"           # an ELF program without device code
+expect_rc 1 "ELF without device code"
+expect_out '"device_code": false'
+run "$G" inspect --json "$GM_TMP/nocode/notes.txt"
+expect_rc 2 "text file"
+expect_one_line_err
+expect_no_out "device_count"
+gzip -c "$GM_TMP/nocode/notes.txt" >"$GM_TMP/notes.txt.gz"
+run "$G" inspect --json "$GM_TMP/notes.txt.gz"
+expect_rc 2 "gzip of a text file"
+expect_one_line_err
+run "$G" check --node "$GM_TMP/t4new.json" --require "$GM_TMP/nocode"
+expect_rc 2 "check --require on a tree without device code"
+
+# Packages: a compressed single file and a zip (the layout of a wheel).
+gzip -c "$D/sm80_ptx80_plain.fatbin" >"$GM_TMP/k.fatbin.gz"
+run "$G" inspect --json "$GM_TMP/k.fatbin.gz"
+expect_rc 0 "gzip of a fat binary"
+expect_out '"sm_80"'
+if command -v python3 >/dev/null; then
+    mkdir -p "$GM_TMP/whl/pkg"
+    cp "$D/app_shared" "$D/sm90a_sm100f_zstd.fatbin" "$GM_TMP/whl/pkg/"
+    ln -s /etc/passwd "$GM_TMP/whl/pkg/escape"
+    (cd "$GM_TMP/whl" && python3 -c 'import os, zipfile, sys
+z = zipfile.ZipFile("../p-1-py3-none-any.whl", "w", zipfile.ZIP_DEFLATED)
+for n in sorted(os.listdir("pkg")):
+    p = "pkg/" + n
+    if os.path.islink(p):  # as wheels store a symlink: mode bits in external_attr
+        i = zipfile.ZipInfo(p); i.external_attr = (0o120777 << 16); z.writestr(i, os.readlink(p))
+    else:
+        z.write(p)
+z.close()')
+    run "$G" inspect "$GM_TMP/p-1-py3-none-any.whl"
+    expect_rc 0 "inspect a wheel"
+    expect_out "p-1-py3-none-any.whl:/pkg/app_shared: executable"
+    expect_out "sm_90a sm_100f"
+    expect_no_out "passwd"
+fi
 finish

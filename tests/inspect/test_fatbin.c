@@ -139,12 +139,15 @@ static void t_fixture_details(void **st) {
     assert_string_equal(p->ptx.target, "sm_80");
     gm_elf_scan_free(&s);
 
-    /* Headers only: zstd entries are not decompressed, so not checked. */
+    /* Headers only: zstd entries are not checked; the first small one is
+     * decompressed once to see that the module defines a kernel (it does). */
     scan_ok("sm90a_sm100f_zstd.fatbin", GM_FATBIN_HEADERS, &s);
     c = first_entry(&s, GM_FATBIN_CUBIN);
     assert_int_equal(c->compression, GM_COMPRESS_ZSTD);
     assert_false(c->checked);
-    assert_int_equal(s.bytes_decompressed, 0);
+    assert_int_equal(c->kernels, 1);
+    assert_false(s.sections[0].fb.regions[0].kernel_less);
+    assert_int_equal(s.bytes_decompressed, c->uncompressed_size);
     gm_elf_scan_free(&s);
     scan_ok("sm90a_sm100f_zstd.fatbin", GM_FATBIN_CONFIRM, &s);
     c = first_entry(&s, GM_FATBIN_CUBIN);
@@ -172,6 +175,11 @@ static void t_fixture_details(void **st) {
     assert_int_equal(s.needed.n > 0, 1);
     assert_string_equal(s.needed.items[0], "libcudart.so.13");
     assert_int_equal(s.n_wrappers, 2); /* the program's + CUDA 13's device-link fat binary */
+    /* The device-link one (first; whole program, NUM_PRELINKED_OBJECTS 0) has
+     * a cubin without .text: kernel-less. The program's defines kernel k. */
+    assert_int_equal(s.sections[0].fb.n_regions, 2);
+    assert_true(s.sections[0].fb.regions[0].kernel_less);
+    assert_false(s.sections[0].fb.regions[1].kernel_less);
     gm_elf_scan_free(&s);
 }
 

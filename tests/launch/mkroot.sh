@@ -18,8 +18,19 @@ mkdir -p "$root"/{etc,usr/lib/x86_64-linux-gnu,usr/lib/i386-linux-gnu,usr/local/
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo 'int gm_fake_symbol(int x) { return x + 1; }' >"$tmp/lib.c"
-# so NAME SONAME DIR [extra cc flags]
-so() { "$cc" -shared -fPIC -o "$3/$1" -Wl,-soname,"$2" "$tmp/lib.c" "${@:4}"; }
+# so NAME SONAME DIR [extra cc flags]. The bytes depend only on SONAME and the
+# flags, so each is compiled once per build dir and copied (atomic rename:
+# tests run in parallel).
+cache=${GM_BUILD:-$tmp}/mkroot-cache-$(printf '%s\n' "$cc" | cat - "$tmp/lib.c" | cksum | cut -d' ' -f1)
+mkdir -p "$cache"
+so() {
+    local key="$2${4:+$(printf '%s' "${@:4}" | tr -c 'a-zA-Z0-9' _)}"
+    if [ ! -f "$cache/$key" ]; then
+        "$cc" -shared -fPIC -o "$cache/$key.$$" -Wl,-soname,"$2" "$tmp/lib.c" "${@:4}" || return 1
+        mv -f "$cache/$key.$$" "$cache/$key"
+    fi
+    cp "$cache/$key" "$3/$1"
+}
 lib64=$root/usr/lib/x86_64-linux-gnu
 # name:soname-suffix ("1" -> NAME.so.1; "V" -> NAME.so.VERSION)
 for spec in libcuda:1 libcudadebugger:1 libnvidia-ptxjitcompiler:1 libnvidia-nvvm:4 \

@@ -11,10 +11,20 @@ PY=python3
 $PY -c 'import jsonschema' 2>/dev/null || PY=/usr/bin/python3
 HAVE_SCHEMA=1
 $PY -c 'import jsonschema' 2>/dev/null || { HAVE_SCHEMA=0; echo "note: python3-jsonschema absent, schema validation skipped"; }
+# The published schema (schema/schema.json + defs.json of the CDI project, from
+# Debian's golang-github-container-orchestrated-devices-container-device-interface-dev)
+# as well as the stricter one written for these tests.
+CDI_SCHEMA=/usr/share/gocode/src/github.com/container-orchestrated-devices/container-device-interface/schema/schema.json
+[ -f $CDI_SCHEMA ] || echo "note: CDI's published schema absent ($CDI_SCHEMA): scripts/deps --test installs it"
 validate() {
     [ $HAVE_SCHEMA = 1 ] || return 0
-    $PY -c 'import json, sys, jsonschema
-jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' "$D/cdi-schema.json" "$1"
+    $PY -c 'import json, os, sys, jsonschema
+doc = json.load(open(sys.argv[3]))
+jsonschema.validate(doc, json.load(open(sys.argv[1])))
+if os.path.exists(sys.argv[2]):
+    pub = json.load(open(sys.argv[2]))
+    res = jsonschema.RefResolver("file://" + os.path.dirname(sys.argv[2]) + "/", pub)
+    jsonschema.validate(doc, pub, resolver=res)' "$D/cdi-schema.json" "$CDI_SCHEMA" "$1"
 }
 
 run "$G" cdi generate --root "$R" --node "$D/node-a100x2.json" --output "$GM_TMP/spec.json"
@@ -50,22 +60,122 @@ if "major" in n1[0]:
 check([n["path"] for n in dev["all"]] == ["/dev/nvidia0", "/dev/nvidia1"], "all")
 ce = spec["containerEdits"]
 check(ce["env"] == ["NVIDIA_VISIBLE_DEVICES=void"], "env")
+# nvidia-ctk's global edits: nvidiactl, uvm, uvm-tools, modeset only; the
+# nvidia-caps (MIG config/monitor, GI/CI access) go to MIG devices only
 check([n["path"] for n in ce["deviceNodes"]] == ["/dev/nvidiactl", "/dev/nvidia-uvm",
-      "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/nvidia-caps/nvidia-cap1",
-      "/dev/nvidia-caps/nvidia-cap2"], "control nodes %s" % [n["path"] for n in ce["deviceNodes"]])
+      "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"], "control nodes %s" % [n["path"] for n in ce["deviceNodes"]])
 m = {x["containerPath"]: x for x in ce["mounts"]}
 lib = "/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05"
-check(lib in m and m[lib]["hostPath"] == root + lib and m[lib]["options"] == ["ro", "nosuid", "nodev", "bind"], "libcuda mount")
+check(lib in m and m[lib]["hostPath"] == root + lib and m[lib]["options"] == ["ro", "nosuid", "nodev", "rbind", "rprivate"], "libcuda mount")
 check("/usr/bin/nvidia-smi" in m and "/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.535.104.05" in m, "utility files")
 check(not any("470.57.02" in x["hostPath"] for x in ce["mounts"]), "stale library mounted")
 check(not any("libcudart" in x["hostPath"] or "i386" in x["hostPath"] for x in ce["mounts"]), "foreign library mounted")
 check("/lib/firmware/nvidia/535.104.05/gsp_ga10x.bin" in m, "firmware")
-check("noexec" in m["/run/nvidia-persistenced/socket"]["options"], "socket mount")
+check(m["/run/nvidia-persistenced/socket"]["options"] == ["nosuid", "nodev", "rbind", "rprivate", "noexec"], "socket mount")
 h = ce["hooks"]
 check(len(h) == 1 and h[0]["hookName"] == "createContainer" and h[0]["path"] == me
       and h[0]["args"] == ["gpumatch", "cdi", "ldconfig-hook", "--folder", "/usr/lib/x86_64-linux-gnu"], "hook %s" % h)
 for b in bad: print("spec:", b)
 sys.exit(1 if bad else 0)
+PY
+
+# nvidia-cdi-hook under the root: the hooks nvidia-ctk writes (create-symlinks
+# with libcuda.so, enable-cuda-compat, update-ldcache).
+printf '#!/bin/sh\n' >"$R/usr/bin/nvidia-cdi-hook"
+chmod 755 "$R/usr/bin/nvidia-cdi-hook"
+run "$G" cdi generate --root "$R" --node "$D/node-a100x2.json" --output "$GM_TMP/hooks.json"
+expect_rc 0
+validate "$GM_TMP/hooks.json" || fail "spec with hooks does not validate"
+$PY - "$GM_TMP/hooks.json" "$R" <<'PY' || fail "hooks"
+import json, sys
+h = json.load(open(sys.argv[1]))["containerEdits"]["hooks"]
+p = sys.argv[2] + "/usr/bin/nvidia-cdi-hook"
+assert [x["args"][1] for x in h] == ["create-symlinks", "enable-cuda-compat", "update-ldcache"], h
+assert all(x["path"] == p and x["hookName"] == "createContainer" for x in h), h
+assert "libcuda.so.1::/usr/lib/x86_64-linux-gnu/libcuda.so" in h[0]["args"], h[0]
+assert "libcuda.so.535.104.05::/usr/lib/x86_64-linux-gnu/libcuda.so.1" in h[0]["args"], h[0]
+assert h[1]["args"][2:] == ["--host-driver-version=535.104.05"], h[1]
+assert h[2]["args"][2:] == ["--folder", "/usr/lib/x86_64-linux-gnu"], h[2]
+PY
+rm "$R/usr/bin/nvidia-cdi-hook"
+
+# MIG: each instance "<index>:<k>" and by UUID, with the parent's node and its
+# GI and CI access caps, whose minors come from /proc/driver/nvidia-caps/mig-minors
+mkdir -p "$R/proc/driver/nvidia-caps"
+printf 'config 1\nmonitor 2\ngpu0/gi1/access 12\ngpu0/gi1/ci0/access 13\ngpu0/gi7/access 66\ngpu0/gi7/ci0/access 67\n' \
+    >"$R/proc/driver/nvidia-caps/mig-minors"
+for c in 12 13 66 67; do : >"$R/dev/nvidia-caps/nvidia-cap$c"; done
+run "$G" cdi generate --root "$R" --node "$D/node-mig.json" --output "$GM_TMP/mig.json"
+expect_rc 0 "cdi generate MIG"
+validate "$GM_TMP/mig.json" || fail "MIG spec does not validate"
+$PY - "$GM_TMP/mig.json" <<'PY' || fail "MIG devices"
+import json, sys
+spec = json.load(open(sys.argv[1]))
+dev = {d["name"]: [n["path"] for n in d["containerEdits"]["deviceNodes"]] for d in spec["devices"]}
+assert dev["0:0"] == ["/dev/nvidia0", "/dev/nvidia-caps/nvidia-cap66", "/dev/nvidia-caps/nvidia-cap67"], dev
+assert dev["0:1"] == ["/dev/nvidia0", "/dev/nvidia-caps/nvidia-cap12", "/dev/nvidia-caps/nvidia-cap13"], dev
+assert dev["MIG-b1000000-1111-2222-3333-444444444441"] == dev["0:1"], dev
+assert not any("caps" in n["path"] for n in spec["containerEdits"]["deviceNodes"])
+PY
+rm -r "$R/proc/driver/nvidia-caps"
+run "$G" cdi generate --root "$R" --node "$D/node-mig.json"
+expect_rc 0 "MIG without mig-minors"
+expect_err "GPU 0 MIG 0: no GI/CI access caps"
+expect_no_out '"0:0"'
+
+# Swapped minors: /dev/nvidia<minor>, not /dev/nvidia<index> (nvidia-ctk uses
+# NVML's minor number; the kernel does not promise index order)
+$PY - "$D/node-a100x2.json" "$GM_TMP/swapped.json" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))
+n["devices"][0]["minor"], n["devices"][1]["minor"] = 1, 0
+json.dump(n, open(sys.argv[2], "w"))
+PY
+run "$G" cdi generate --root "$R" --node "$GM_TMP/swapped.json"
+expect_rc 0 "swapped minors"
+$PY -c 'import json, sys
+d = {x["name"]: x["containerEdits"]["deviceNodes"][0]["path"] for x in json.loads(sys.stdin.read())["devices"] if x["name"] != "all"}
+assert d["0"] == "/dev/nvidia1" and d["1"] == "/dev/nvidia0", d' <<<"$OUT" || fail "swapped minors: $OUT"
+
+# Device names must be unique (CDI): a repeated index or UUID is bad input
+$PY - "$D/node-a100x2.json" "$GM_TMP/dup.json" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))
+n["devices"][1]["index"] = 0
+json.dump(n, open(sys.argv[2], "w"))
+PY
+run "$G" cdi generate --root "$R" --node "$GM_TMP/dup.json" --output "$GM_TMP/dup-spec.json"
+expect_rc 2 "duplicate device name"; expect_err 'CDI device name "0" twice'
+[ -e "$GM_TMP/dup-spec.json" ] && fail "partial output for duplicate names"
+
+# A root path that is not UTF-8 cannot go into JSON: exit 2, no crash (the
+# mount() options array was released twice there before)
+RX=$GM_TMP/$'r\xff'
+cp -a "$R" "$RX"
+run "$G" cdi generate --root "$RX" --node "$D/node-a100x2.json"
+expect_rc 2 "non-UTF-8 root"; expect_one_line_err; expect_err "not valid UTF-8"
+rm -rf "$RX"
+
+# A driver container (GPU Operator: the driver's root at /run/nvidia/driver):
+# libraries and binaries from --driver-root, device nodes from the host --root,
+# as nvidia-ctk cdi generate --driver-root.
+H=$GM_TMP/host
+mkdir -p "$H/etc" "$H/dev/nvidia-caps" "$H/proc/driver/nvidia"
+cp "$R/proc/driver/nvidia/version" "$H/proc/driver/nvidia/version"
+for n in nvidiactl nvidia-uvm nvidia-uvm-tools nvidia-modeset nvidia0 nvidia1; do : >"$H/dev/$n"; done
+ldconfig -C /etc/ld.so.cache -r "$H" 2>/dev/null || : >"$H/etc/ld.so.cache"
+run "$G" cdi generate --root "$H" --driver-root "$R" --node "$D/node-a100x2.json" --output "$GM_TMP/drvroot.json"
+expect_rc 0 "cdi generate --driver-root"
+validate "$GM_TMP/drvroot.json" || fail "driver-root spec does not validate"
+$PY - "$GM_TMP/drvroot.json" "$H" "$R" <<'PY' || fail "driver-root spec"
+import json, sys
+spec, host, drv = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+ce = spec["containerEdits"]
+nodes = ce["deviceNodes"] + [n for d in spec["devices"] for n in d["containerEdits"]["deviceNodes"]]
+assert nodes and all(n["hostPath"].startswith(host + "/dev/") for n in nodes), nodes
+libs = [m for m in ce["mounts"] if "libcuda.so" in m["containerPath"]]
+assert libs and all(m["hostPath"] == drv + m["containerPath"] for m in libs), libs
+assert any(m["containerPath"] == "/usr/bin/nvidia-smi" and m["hostPath"] == drv + "/usr/bin/nvidia-smi" for m in ce["mounts"])
 PY
 
 # nvidia-ctk under the root takes the hook, as NVIDIA's own specs do.
@@ -75,6 +185,7 @@ run "$G" cdi generate --root "$R" --node "$D/node-a100x2.json"
 expect_rc 0
 expect_out "\"path\": \"$R/usr/bin/nvidia-ctk\""
 expect_out '"update-ldcache"'
+expect_out '"hook",'
 rm "$R/usr/bin/nvidia-ctk"
 
 # A node document naming a GPU the root has no device node for.

@@ -213,17 +213,17 @@ static void test_proc_version(void **state) {
                      0);
     assert_string_equal(buf, "570.26");
     assert_int_equal(gm_driver_version_from_proc("GCC version: 12.2\n", buf, sizeof buf, "v", &err),
-                     GM_EFORMAT);
+                     GM_EINVAL);
     assert_int_equal(gm_driver_version_from_proc("NVRM version: NVIDIA UNIX Kernel Module\n12.2",
                                                  buf, sizeof buf, "v", &err),
-                     GM_EFORMAT);
+                     GM_EINVAL);
 }
 
 static void test_no_driver(void **state) {
     gm_driver_files f;
     gm_driver_files_opts o = {.root = "/nonexistent-root"};
     gm_error err = {0};
-    assert_int_equal(gm_driver_files_find(&o, &f, &err), GM_ENOTFOUND);
+    assert_int_equal(gm_driver_files_find(&o, &f, &err), GM_ENODRIVER);
     assert_non_null(strstr(err.msg, "/nonexistent-root/proc/driver/nvidia/version"));
 }
 

@@ -123,4 +123,36 @@ grep -qx "NVIDIA_VISIBLE_DEVICES=$A" "$FAKE_OUT.env" || fail "NVIDIA_VISIBLE_DEV
 run "$G" "${base[@]}" --runtime docker --program "$GM_TMP/no-such-runtime" "$IMG"
 expect_rc 3
 expect_err "cannot run"
+# CDI with docker: the toolkit's cdi / jit-cdi modes refuse --gpus. A spec
+# under ROOT/etc/cdi or ROOT/var/run/cdi naming the picked device (nvidia-ctk
+# writes YAML there) switches docker to --device nvidia.com/gpu=UUID.
+CR=$GM_TMP/cdiroot
+mkdir -p "$CR/var/run/cdi" "$CR/etc/cdi"
+printf 'cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: "0"\n  containerEdits: {}\n- name: %s\n  containerEdits: {}\n' "$A" >"$CR/var/run/cdi/nvidia.yaml"
+run "$G" "${base[@]}" --root "$CR" --runtime docker --dry-run "$IMG"
+expect_rc 0 "docker with a CDI spec"
+expect_out "nvidia.com/gpu=$A"
+expect_no_out "--gpus"
+expect_err "CDI spec $CR/var/run/cdi/nvidia.yaml names the devices"
+run "$G" "${base[@]}" --root "$CR" --runtime docker --cdi no --dry-run "$IMG"
+expect_out "--gpus"
+# a spec of another kind, or one not naming the device, does not count
+sed -i 's|kind: nvidia.com/gpu|kind: example.com/fpga|' "$CR/var/run/cdi/nvidia.yaml"
+run "$G" "${base[@]}" --root "$CR" --runtime docker --dry-run "$IMG"
+expect_out "--gpus"
+echo '{"cdiVersion": "0.5.0", "kind": "nvidia.com/gpu", "devices": [{"name": "0", "containerEdits": {}}]}' >"$CR/etc/cdi/g.json"
+run "$G" "${base[@]}" --root "$CR" --runtime docker --dry-run "$IMG"
+expect_out "--gpus"
+run "$G" "${base[@]}" --root "$CR" --runtime docker --cdi yes --dry-run "$IMG"
+expect_out "nvidia.com/gpu=$A"
+run "$G" "${base[@]}" --runtime docker --cdi sometimes --dry-run "$IMG"
+expect_rc 2 "bad --cdi"
+# apptainer --nvccli: nvidia-container-cli sets up the GPUs
+run "$G" "${base[@]}" --runtime apptainer --nvccli --dry-run "$IMG" -- nvidia-smi
+expect_rc 0
+grep -A1 -x -- '--nv' <<<"$OUT" | grep -qx -- '--nvccli' || fail "apptainer: no --nv --nvccli: $OUT"
+# JSON cannot carry a non-UTF-8 argument: refused, never dropped (a dropped
+# argument would run another command)
+run "$G" "${base[@]}" --runtime docker --engine-api "$IMG" -- python3 $'\xff\xfe' -c 'print(1)'
+expect_rc 2 "non-UTF-8 argument"; expect_one_line_err; expect_err "command argument 1 is not valid UTF-8"
 finish

@@ -27,7 +27,7 @@ typedef struct {
     char *s;
     size_t len, cap;
 } sbuf;
-static void sb(sbuf *b, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static void sb(sbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     char tmp[1024];

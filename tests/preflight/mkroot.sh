@@ -21,7 +21,9 @@ echo 'int gm_fake_driver_symbol(int x) { return x + 1; }' >"$pf_src/lib.c"
 
 pf_lib() { # ROOT DIR NAME VERSION
     mkdir -p "$1$2"
-    "$pf_cc" -shared -fPIC -o "$1$2/$3.so.$4" -Wl,-soname,"$3.so.1" "$pf_src/lib.c"
+    # One compile per soname: the bytes do not depend on VERSION (only the file name does).
+    [ -f "$pf_src/$3.so" ] || "$pf_cc" -shared -fPIC -o "$pf_src/$3.so" -Wl,-soname,"$3.so.1" "$pf_src/lib.c"
+    cp "$pf_src/$3.so" "$1$2/$3.so.$4"
 }
 
 # pf_fwd_note LIB CUDA BRANCH...: give LIB the ELF note a CUDA compat libcuda

@@ -204,7 +204,7 @@ static void expect_nvml_error(const char *scn, const char *which, int code, cons
 }
 
 static void test_nvml_errors(void **state) {
-    expect_nvml_error("notloaded", "nvml", GM_ENOTFOUND, "no NVIDIA driver", "Driver Not Loaded");
+    expect_nvml_error("notloaded", "nvml", GM_ENODRIVER, "no NVIDIA driver", "Driver Not Loaded");
     expect_nvml_error("mismatch", "nvml", GM_EBACKEND, "nvmlInit_v2",
                       "Driver/library version mismatch");
     expect_nvml_error("gpulost", "nvml", GM_EBACKEND, "nvmlDeviceGetMemoryInfo(0)", "GPU is lost");
@@ -216,7 +216,7 @@ static void test_nvml_missing_lib(void **state) {
     gm_probe_opts o = {.backend = "nvml", .nvml_lib = "/nonexistent/libnvidia-ml.so.1"};
     gm_node n;
     gm_error err = {0};
-    assert_int_equal(probe_with(&o, &n, NULL, &err), GM_ENOTFOUND);
+    assert_int_equal(probe_with(&o, &n, NULL, &err), GM_EABSENT);
     assert_non_null(strstr(err.msg, "/nonexistent/libnvidia-ml.so.1"));
     gm_node_free(&n);
 }
@@ -321,7 +321,7 @@ static void test_procfs(void **state) {
     gm_node_free(&n);
 
     gm_probe_opts o3 = {.backend = "procfs", .root = "/nonexistent"};
-    assert_int_equal(probe_with(&o3, &n, NULL, &err), GM_ENOTFOUND);
+    assert_int_equal(probe_with(&o3, &n, NULL, &err), GM_EABSENT);
     gm_node_free(&n);
 }
 
@@ -338,12 +338,12 @@ static void test_auto_falls_back_to_procfs(void **state) {
     assert_int_equal(n.n_devices, 2);
     gm_node_free(&n);
 
-    /* Nothing anywhere: one ENOTFOUND naming every source tried. */
+    /* Nothing anywhere: one ENODRIVER naming every source tried. */
     gm_probe_opts none = {.root = "/nonexistent", .nvml_lib = "/nonexistent/libnvidia-ml.so.1",
                           .cuda_lib = "/nonexistent/libcuda.so.1",
                           .smi_cmd = "/nonexistent/nvidia-smi"};
     gm_node_init(&n);
-    assert_int_equal(gm_probe_ex(&none, &n, NULL, NULL, &err), GM_ENOTFOUND);
+    assert_int_equal(gm_probe_ex(&none, &n, NULL, NULL, &err), GM_ENODRIVER);
     assert_non_null(strstr(err.msg, "no NVIDIA driver found"));
     assert_non_null(strstr(err.msg, "libnvidia-ml.so.1"));
     assert_non_null(strstr(err.msg, "libcuda.so.1"));

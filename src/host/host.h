@@ -1,0 +1,38 @@
+/* Internal half of src/host/: files of the node under a root. Paths given
+ * are absolute paths on the node ("/proc/devices"); symbolic links are
+ * followed as the node would, but never out of the root. */
+#ifndef GM_HOST_INTERNAL_H
+#define GM_HOST_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "gpumatch/host.h"
+#include "gpumatch/common.h"
+
+/* root + abs as one host path (no resolution); root NULL, "" or "/" gives
+ * abs. NULL only when out of memory. Caller frees. */
+char *gm_host_path(const char *root, const char *abs);
+
+/* Resolves abs inside root component by component: absolute link targets
+ * restart at root, ".." stops at root. 0 and *out = the resolved path on the
+ * node (without root); 1 when a component is missing, *out = what resolved
+ * plus the unresolved tail (for messages); -1 on a link loop, an over-long
+ * path or no memory, *out = NULL. Caller frees *out. */
+int gm_host_resolve(const char *root, const char *abs, char **out);
+
+/* Opens abs under root read-only: confined (openat2 RESOLVE_IN_ROOT, else
+ * gm_host_resolve), O_NONBLOCK so a FIFO never blocks, and only a regular
+ * file. -1 with errno (EINVAL: not a regular file). */
+int gm_host_open(const char *root, const char *abs);
+
+/* Whole file abs under root, at most max bytes, NUL-terminated. GM_EABSENT
+ * when missing, GM_EINVAL when not a regular file or over max ("too large"),
+ * GM_EIO otherwise; the message names root+abs. len may be NULL. */
+int gm_host_read(const char *root, const char *abs, size_t max, char **text, size_t *len,
+                 gm_error *err);
+
+/* Sorted entry names of directory abs under root, without "." names.
+ * GM_EABSENT when the directory is missing. */
+int gm_host_list(const char *root, const char *abs, gm_strlist *names, gm_error *err);
+
+#endif
