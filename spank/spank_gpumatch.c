@@ -9,6 +9,9 @@
  * task just before execve"); the allocated GPUs are the task's
  * CUDA_VISIBLE_DEVICES (set by the gres/gpu plugin). Only libgpumatch's public
  * API is used. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, strtok_r, setenv */
+#endif
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -4,8 +4,10 @@
 #define GPUMATCH_H
 
 #include "gpumatch/libversion.h"
+#include "gpumatch/agent.h"
 #include "gpumatch/cdi.h"
 #include "gpumatch/common.h"
+#include "gpumatch/condor_discovery.h"
 #include "gpumatch/driverfiles.h"
 #include "gpumatch/elfscan.h"
 #include "gpumatch/error.h"
