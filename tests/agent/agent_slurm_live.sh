@@ -108,19 +108,19 @@ INTERVAL=1
 env LD_LIBRARY_PATH=$GM_STUB_DIR GM_STUB_SCENARIO=$SCN "$GPUMATCH" agent --slurm-node $H --interval $INTERVAL --root "$R" 2>$GM_TMP/agent.log &
 AG=$!
 W=$(want_features)
-case ",$W," in *,cc90,*) ;; *) fail "expected cc90 in $W" ;; esac
-case ",$W," in *,cc80,*) ;; *) fail "expected cc80 in $W" ;; esac
+case ",$W," in *,drv570,*) ;; *) fail "expected drv570 in $W" ;; esac
 wait_feat "$W" 5 || fail "features not set: want $W, have $(feat AvailableFeatures) / $(feat ActiveFeatures); log: $(cat $GM_TMP/agent.log)"
-run timeout 30 srun --immediate=5 --constraint="cc90&cc80&drv570" true
+run timeout 30 srun --immediate=5 --constraint="drv570" true
 expect_rc 0 "srun on the agent's features: $ERR"
 # driver upgrade (580, CUDA 13.0) and the A100 gone: one interval (+1 s slack)
 h100 580.65.06 13000 >"$SCN"
 W2=$(want_features)
 case ",$W2," in *,cc80,*) fail "A100 gone but cc80 still wanted: $W2" ;; esac
+case ",$W2," in *,cc90,*) ;; *) fail "one H100 left: expected cc90 in $W2" ;; esac
 t0=$(date +%s.%N)
 wait_feat "$W2" $((INTERVAL + 2)) || fail "change not applied within an interval: want $W2, have $(feat AvailableFeatures)"
 echo "features updated $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s after the stub changed"
-run timeout 30 srun --immediate=5 --constraint="cudage_13_0" true
+run timeout 30 srun --immediate=5 --constraint="cc90&cudage_13_0" true
 expect_rc 0 "srun --constraint=cudage_13_0 after the upgrade: $ERR"
 run timeout 20 srun --immediate=3 --constraint="cc80" true
 [ "$RC" -ne 0 ] || fail "cc80 still accepted after the A100 left"
