@@ -23,6 +23,7 @@
 #include "gpumatch/plan.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
+#include "gpumatch/prove.h"
 #include "gpumatch/require.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"
