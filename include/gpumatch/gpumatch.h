@@ -4,8 +4,10 @@
 #define GPUMATCH_H
 
 #include "gpumatch/libversion.h"
+#include "gpumatch/agent.h"
 #include "gpumatch/cdi.h"
 #include "gpumatch/common.h"
+#include "gpumatch/condor_discovery.h"
 #include "gpumatch/driverfiles.h"
 #include "gpumatch/elfscan.h"
 #include "gpumatch/error.h"
@@ -23,6 +25,7 @@
 #include "gpumatch/plan.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
+#include "gpumatch/prove.h"
 #include "gpumatch/require.h"
 #include "gpumatch/rules.h"
 #include "gpumatch/tables.h"

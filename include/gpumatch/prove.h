@@ -42,14 +42,18 @@ typedef struct {
     bool optional;
     bool library_union;     /* inspect's "any image of this library" module: proven from its file's loads */
     gm_prove_load *loads;   /* one per device */
+    /* Defines no kernel: inspect leaves it out of the requirement, so it is
+     * listed (after the required ones) but not loaded (loads: skipped, uncounted). */
+    bool kernel_less;
 } gm_prove_module;
 
 typedef struct {
     int ordinal;            /* CUDA device ordinal (after CUDA_VISIBLE_DEVICES) */
     int ctx_code;           /* cuDevicePrimaryCtxRetain result; 0 = context made */
     char *ctx_error;        /* its error name; NULL when 0 */
-    bool predicted_ok;      /* gm_match: every required module loads (device code only) */
-    bool proven_ok;         /* every required module loaded */
+    bool predicted_ok;      /* gm_match: every required module loads, and of every entry
+                             * point one variant's (device code only) */
+    bool proven_ok;         /* the same from the driver's loads */
     bool complete;          /* no required module skipped */
     bool disagree;
     size_t n_disagree;      /* loads on this GPU that disagree */
@@ -59,7 +63,9 @@ typedef struct {
     gm_node node;           /* what probe (CUDA backend) saw: devices[i] <-> devices[i] here */
     gm_prove_device *devices;
     size_t n_devices;
-    gm_prove_module *modules;   /* in gm_inspect_requirement's order */
+    /* gm_inspect_requirement's modules, then those of each entry point's
+     * variants (each module once), then kernel-less ones */
+    gm_prove_module *modules;
     size_t n_modules;
     size_t n_loads, n_failed, n_jit, n_skipped, n_sampled, n_disagree;
     bool budget_expired;

@@ -42,5 +42,6 @@ int gm_cli_preflight(int argc, char **argv);
 int gm_cli_matrix(int argc, char **argv);
 int gm_cli_report(int argc, char **argv);
 int gm_cli_prove(int argc, char **argv);
+int gm_cli_agent(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const verb verbs[] = {
     {"matrix", gm_cli_matrix, "workloads x node kinds: fits, notes, why not; what-if a driver"},
     {"report", gm_cli_report, "write the matrix as one self-contained HTML page"},
     {"prove", gm_cli_prove, "load the target's modules on this node's GPUs; compare with the rules"},
+    {"agent", gm_cli_agent, "keep NFD, Prometheus and Slurm views of this node current"},
 };
 
 /* Levenshtein distance, for "did you mean" on mistyped verbs. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/prove.h"
+#include "gpumatch/agent.h"
 #include "gpumatch/preflight.h"
 #include "gpumatch/probe.h"
 
@@ -18,6 +19,12 @@ static void usage(FILE *f) {
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
             "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
             "  --json         JSON report instead of the table\n"
+            "  --slurm-health as Slurm's HealthCheckProgram: drain this node (scontrol) with\n"
+            "                 the failed check as reason; resume it when healthy, only if\n"
+            "                 gpumatch drained it (recorded in --state-file, default\n"
+            "                 /var/lib/gpumatch/slurm-health.state); --slurm-node NAME,\n"
+            "                 --scontrol PATH override the node name and the command\n"
+
             "  --prove TARGET then load TARGET's modules on the GPUs (gpumatch prove); the\n"
             "                 exit code is prove's when preflight passed\n"
             "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
@@ -69,9 +76,14 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"json", no_argument, 0, 'j'},
                                          {"prove", required_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
+                                         {"slurm-health", no_argument, 0, 'S'},
+                                         {"slurm-node", required_argument, 0, 'N'},
+                                         {"state-file", required_argument, 0, 'F'},
+                                         {"scontrol", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL, *prove = NULL;
-    bool json = false;
+    bool json = false, slurm = false;
+    gm_slurm_health_opts sh = {NULL, NULL, "/var/lib/gpumatch/slurm-health.state"};
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -83,6 +95,10 @@ int gm_cli_preflight(int argc, char **argv) {
         case 'j': json = true; break;
         case 'p': prove = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
+        case 'S': slurm = true; break;
+        case 'N': sh.node = optarg; break;
+        case 'F': sh.state_file = optarg; break;
+        case 'C': sh.scontrol = optarg; break;
         default: usage(stderr); return GM_EXIT_INPUT;
         }
     }
@@ -118,6 +134,19 @@ int gm_cli_preflight(int argc, char **argv) {
         gm_pf_report_free(&rep);
         /* Errors here are about input (the image); 3 when its reader is missing. */
         return rc == GM_EUNSUPPORTED ? GM_EXIT_ENV : GM_EXIT_INPUT;
+    }
+    if (slurm) {
+        gm_slurm_health_action act;
+        char msg[1024];
+        rc = gm_slurm_health(&sh, &rep, &act, msg, sizeof msg, &err);
+        gm_pf_status w = gm_pf_report_worst(&rep);
+        gm_pf_report_free(&rep);
+        if (rc < 0) {
+            gm_cli_error("preflight", &err);
+            return GM_EXIT_ENV;
+        }
+        if (msg[0]) fprintf(stderr, "gpumatch preflight: %s\n", msg);
+        return w == GM_PF_FAIL ? GM_EXIT_NO : GM_EXIT_OK;
     }
     char *text = json ? gm_pf_report_json(&rep, &err) : gm_pf_report_table(&rep, &err);
     gm_pf_status worst = gm_pf_report_worst(&rep);

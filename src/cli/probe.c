@@ -7,16 +7,19 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "gpumatch/condor_discovery.h"
 #include "gpumatch/probe.h"
 #include "internal.h"
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch probe [--json|--table] [--backend nvml|cuda|procfs|smi]\n"
+            "usage: gpumatch probe [--json|--table|--format F] [--backend nvml|cuda|procfs|smi]\n"
             "                      [--from-smi FILE] [--root DIR] [--visible] [--cross-check]\n"
             "                      [--allow-empty] [--out FILE]\n"
             "                      [--watch SECONDS --out FILE [--watch-count N]]\n"
             "Prints this node's driver and GPUs as a node document (JSON by default).\n"
+            "  --format F      json, table, condor-discovery (condor_gpu_discovery -properties,\n"
+            "                  nested ads) or condor-discovery-flat (its -not-nested form)\n"
             "  --backend B     use only B (default: NVML, then libcuda, then /proc, then nvidia-smi)\n"
             "  --from-smi FILE parse recorded `nvidia-smi -q -x` output instead of probing\n"
             "  --root DIR      read /proc under DIR (a fake or mounted tree)\n"
@@ -58,6 +61,7 @@ static void table(const gm_node *n, const char *backend, FILE *f) {
 typedef struct {
     gm_probe_opts o;
     bool as_table, allow_empty;
+    int condor; /* 1 nested, 2 not nested */
 } args;
 
 /* Probes once. Returns an exit code; *text gets the document on success. */
@@ -94,7 +98,13 @@ static int probe_once(const args *a, char **text, bool quiet_notes) {
         gm_node_free(&n);
         return GM_EXIT_ENV;
     }
-    if (a->as_table) {
+    if (a->condor) {
+        if (gm_condor_discovery(&n, a->condor == 1, text, &err) < 0) {
+            gm_cli_error("probe", &err);
+            gm_node_free(&n);
+            return GM_EXIT_INPUT;
+        }
+    } else if (a->as_table) {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
@@ -174,6 +184,15 @@ int gm_cli_probe(int argc, char **argv) {
             a.as_table = false;
         } else if (!strcmp(o, "--table")) {
             a.as_table = true;
+        } else if (!strcmp(o, "--format") && has_val) {
+            const char *f = argv[++i];
+            a.as_table = !strcmp(f, "table");
+            a.condor = !strcmp(f, "condor-discovery") ? 1 : !strcmp(f, "condor-discovery-flat") ? 2 : 0;
+            if (!a.as_table && !a.condor && strcmp(f, "json")) {
+                gm_cli_errorf("probe", "--format wants json, table, condor-discovery or "
+                                       "condor-discovery-flat, got '%s'", f);
+                return GM_EXIT_INPUT;
+            }
         } else if (!strcmp(o, "--visible")) {
             a.o.visible = true;
         } else if (!strcmp(o, "--allow-empty")) {

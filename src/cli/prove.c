@@ -65,8 +65,14 @@ static void print_load(const gm_prove_report *r, const gm_prove_module *m, const
 
 static void print_text(const gm_prove_report *r) {
     char b[GM_VERSION_STR_MAX], c[GM_VERSION_STR_MAX];
-    printf("prove: %zu GPU%s, %zu module%s, driver %s (CUDA %s)\n", r->n_devices,
-           r->n_devices == 1 ? "" : "s", r->n_modules, r->n_modules == 1 ? "" : "s",
+    size_t n_kl = 0;
+    for (size_t i = 0; i < r->n_modules; i++)
+        n_kl += r->modules[i].kernel_less;
+    char kl[64] = "";
+    if (n_kl)
+        snprintf(kl, sizeof kl, " (%zu kernel-less, not loaded)", n_kl);
+    printf("prove: %zu GPU%s, %zu module%s%s, driver %s (CUDA %s)\n", r->n_devices,
+           r->n_devices == 1 ? "" : "s", r->n_modules, r->n_modules == 1 ? "" : "s", kl,
            gm_driver_version_is_set(&r->node.driver) ? gm_driver_version_str(&r->node.driver, b)
                                                       : "unknown",
            r->node.has_cuda_driver ? gm_cuda_version_str(&r->node.cuda_driver, c) : "unknown");
@@ -86,8 +92,13 @@ static void print_text(const gm_prove_report *r) {
                    pd->ctx_error ? pd->ctx_error : "?", pd->ctx_code);
         for (size_t i = 0; i < r->n_modules; i++) {
             const gm_prove_module *m = &r->modules[i];
-            printf("  %zu %s [%s]%s%s: ", i, m->name, m->targets ? m->targets : "",
-                   m->optional ? " optional" : "", m->library_union ? " (any module loads)" : "");
+            printf("  %zu %s [%s]", i, m->name, m->targets ? m->targets : "");
+            if (m->kernel_less) {
+                printf(": kernel-less, not required (defines no kernel): not loaded\n");
+                continue;
+            }
+            printf("%s%s: ", m->optional ? " optional" : "",
+                   m->library_union ? " (any module loads)" : "");
             print_load(r, m, &m->loads[d]);
         }
     }

@@ -37,7 +37,11 @@ typedef struct {
     double t0;
     size_t cap;
     gm_strlist keys;       /* per module: targets text, the sampling key */
-    size_t *file;          /* per module: inspect file index */
+    struct mod_info {
+        size_t file;       /* inspect file index */
+        bool embedded;     /* from a data section (an executable's embedded union) */
+        bool shared;       /* its file is a shared library (the library union) */
+    } *file;               /* per module, in on_module order */
     size_t file_cap;
 } prove_ctx;
 
@@ -164,7 +168,16 @@ static int on_module(void *vc, const gm_inspect_module *m, gm_error *err) {
         free(pm->loads);
         return oom(err);
     }
-    c->file[r->n_modules] = m->file;
+    struct mod_info *mi = &c->file[r->n_modules];
+    mi->file = m->file;
+    mi->shared = m->scan->kind == GM_FILE_SHARED;
+    mi->embedded = false;
+    for (size_t i = 0; i < m->scan->n_sections; i++) {
+        const gm_fatbin_section *sec = &m->scan->sections[i];
+        if (m->region >= sec->fb.regions && m->region < sec->fb.regions + sec->fb.n_regions)
+            mi->embedded = sec->embedded;
+    }
+    pm->kernel_less = m->region->kernel_less;
     size_t me = r->n_modules++;
     long same = -1;
     for (size_t i = 0; c->o->sample && i < me && same < 0; i++)
@@ -184,7 +197,8 @@ static int on_module(void *vc, const gm_inspect_module *m, gm_error *err) {
         gm_prove_load *l = &pm->loads[d];
         l->sampled_from = -1;
         l->proven = GM_PROVE_SKIPPED;
-        if (!c->ctx[d])
+        /* Not in the requirement (inspect: defines no kernel): not loaded. */
+        if (!c->ctx[d] || pm->kernel_less)
             continue;
         if (same >= 0 && r->modules[same].loads[d].proven != GM_PROVE_SKIPPED) {
             const gm_prove_load *s = &r->modules[same].loads[d];
@@ -208,8 +222,9 @@ static int on_module(void *vc, const gm_inspect_module *m, gm_error *err) {
 }
 
 /* A library's union module: loaded on a GPU iff some module of its file did. */
-static int union_loads(const prove_ctx *c, const gm_prove_module *mods, const size_t *files,
-                       size_t n, size_t file, gm_prove_module *u, gm_error *err) {
+static int union_loads(const prove_ctx *c, size_t file, gm_prove_module *u, gm_error *err) {
+    const gm_prove_module *mods = c->r->modules;
+    size_t n = c->r->n_modules;
     size_t nd = c->r->n_devices;
     u->loads = gm_xcalloc(nd ? nd : 1, sizeof *u->loads);
     if (!u->loads)
@@ -219,7 +234,10 @@ static int union_loads(const prove_ctx *c, const gm_prove_module *mods, const si
         bool cubin = false, jit = false, skipped = false;
         const gm_prove_load *fail = NULL;
         for (size_t i = 0; i < n; i++) {
-            if (files[i] != file || mods[i].library_union)
+            /* inspect's union: all of a library's modules, or an executable's
+             * embedded ones */
+            const struct mod_info *mi = &c->file[i];
+            if (mi->file != file || mods[i].kernel_less || (!mi->shared && !mi->embedded))
                 continue;
             const gm_prove_load *x = &mods[i].loads[d];
             cubin |= x->proven == GM_PROVE_CUBIN;
@@ -279,47 +297,158 @@ static int predict(const gm_node *node, const gm_requirement *full, const gm_mod
     return 0;
 }
 
+/* The module lists the requirement holds: its own, then each variant's. */
+typedef struct {
+    const gm_module_req *mods;
+    size_t n;
+    const gm_cuda_version *runtime; /* NULL: none */
+} mod_list;
+
+typedef struct {
+    const char *name;
+    size_t at; /* index in out[] */
+} name_at;
+
+static int cmp_name_at(const void *x, const void *y) {
+    return strcmp(((const name_at *)x)->name, ((const name_at *)y)->name);
+}
+
+static long find_name(const name_at *ix, size_t n, const char *name) {
+    name_at key = {name, 0};
+    const name_at *f = n ? bsearch(&key, ix, n, sizeof *ix, cmp_name_at) : NULL;
+    return f ? (long)f->at : -1;
+}
+
+/* Proven state of one list on device d: 1 every required module loaded,
+ * 0 one failed, -1 not known (one skipped: that wins, as a claim not made). */
+static int list_proven(const mod_list *l, const gm_prove_module *out, const name_at *ix, size_t n_ix,
+                       size_t d) {
+    int st = 1;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->mods[i].optional)
+            continue;
+        long at = find_name(ix, n_ix, l->mods[i].name ? l->mods[i].name : "-");
+        gm_prove_how h = at < 0 ? GM_PROVE_SKIPPED : out[at].loads[d].proven;
+        if (h == GM_PROVE_SKIPPED)
+            return -1;
+        if (h == GM_PROVE_FAILED)
+            st = 0;
+    }
+    return st;
+}
+
+/* gm_match on a list alone (its runtime for the PTX ISA assumption): the
+ * units say whether its device code loads; node-level rules are the full verdict's. */
+static int list_match(const gm_node *node, const mod_list *l, gm_verdict *v, gm_error *err) {
+    gm_requirement q;
+    gm_requirement_init(&q);
+    if (l->runtime) {
+        q.cuda_runtime = *l->runtime;
+        q.has_cuda_runtime = true;
+    }
+    q.modules = (gm_module_req *)l->mods;
+    q.n_modules = l->n;
+    return gm_match(node, &q, v, err);
+}
+
 static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
     gm_prove_report *r = c->r;
-    size_t nd = r->n_devices;
-    /* Pair the requirement's modules (inspect's order) with the loads; the
-     * ones inspect adds itself (a library's union) follow their file's. */
-    gm_prove_module *out = gm_xcalloc(req->n_modules ? req->n_modules : 1, sizeof *out);
-    size_t *files = gm_xcalloc(req->n_modules ? req->n_modules : 1, sizeof *files);
-    size_t *moved = gm_xcalloc(r->n_modules ? r->n_modules : 1, sizeof *moved);
-    if (!out || !files || !moved) {
-        free(out);
-        free(files);
-        free(moved);
+    size_t nd = r->n_devices, n_lists = 1;
+    for (size_t e = 0; e < req->n_entry_points; e++)
+        n_lists += req->entry_points[e].n_variants;
+    mod_list *lists = gm_xcalloc(n_lists, sizeof *lists);
+    size_t total = r->n_modules;
+    if (!lists)
         return oom(err);
-    }
-    size_t j = 0, used = 0;
-    int rc = 0;
-    for (size_t i = 0; i < req->n_modules && rc == 0; i++) {
-        const gm_module_req *m = &req->modules[i];
-        gm_prove_module *pm = &out[used++];
-        if (j < r->n_modules && m->name && !strcmp(m->name, r->modules[j].name)) {
-            *pm = r->modules[j];
-            memset(&r->modules[j], 0, sizeof r->modules[j]);
-            moved[j] = used - 1;
-            files[used - 1] = c->file[j++];
-        } else {
-            pm->name = gm_strdup(m->name ? m->name : "-");
-            pm->targets = req_targets_text(m);
-            pm->library_union = true;
-            if (!pm->name || !pm->targets)
-                rc = oom(err);
-            else if (j == 0)
-                rc = gm_error_set(err, GM_EBACKEND, "prove: module %s has no file", pm->name);
-            else
-                rc = union_loads(c, out, files, used - 1, files[used - 1] = c->file[j - 1], pm,
-                                 err);
+    lists[0] = (mod_list){req->modules, req->n_modules,
+                          req->has_cuda_runtime ? &req->cuda_runtime : NULL};
+    total += req->n_modules;
+    for (size_t e = 0, k = 1; e < req->n_entry_points; e++)
+        for (size_t v = 0; v < req->entry_points[e].n_variants; v++, k++) {
+            const gm_req_variant *var = &req->entry_points[e].variants[v];
+            lists[k] = (mod_list){var->modules, var->n_modules,
+                                  var->has_cuda_runtime ? &var->cuda_runtime : NULL};
+            total += var->n_modules;
         }
-        pm->optional = m->optional;
-        if (rc == 0)
-            rc = predict(&r->node, req, m, pm, nd, err);
+    gm_prove_module *out = gm_xcalloc(total ? total : 1, sizeof *out);
+    name_at *ix = gm_xcalloc(total ? total : 1, sizeof *ix);
+    long *moved = gm_xcalloc(r->n_modules ? r->n_modules : 1, sizeof *moved);
+    name_at *loaded = gm_xcalloc(r->n_modules ? r->n_modules : 1, sizeof *loaded);
+    size_t used = 0, n_ix = 0;
+    int rc = 0;
+    if (!out || !ix || !moved || !loaded)
+        rc = oom(err);
+    /* Loaded modules by name (the first of a name, as inspect names each once). */
+    for (size_t i = 0; rc == 0 && i < r->n_modules; i++) {
+        moved[i] = -1;
+        loaded[i] = (name_at){r->modules[i].name, i};
     }
-    /* Modules inspect did not keep (none today) are dropped with their loads. */
+    if (rc == 0 && r->n_modules)
+        qsort(loaded, r->n_modules, sizeof *loaded, cmp_name_at);
+    /* Each module of the lists once, in their order; unions follow their file's modules. */
+    for (size_t k = 0; rc == 0 && k < n_lists; k++) {
+        long last_file = -1;
+        for (size_t i = 0; rc == 0 && i < lists[k].n; i++) {
+            const gm_module_req *m = &lists[k].mods[i];
+            const char *name = m->name ? m->name : "-";
+            long li = find_name(loaded, r->n_modules, name);
+            if (li >= 0 && !r->modules[li].kernel_less)
+                last_file = (long)c->file[li].file;
+            long at = find_name(ix, n_ix, name);
+            if (at >= 0) {
+                out[at].optional &= m->optional; /* required anywhere: required */
+                continue;
+            }
+            gm_prove_module *pm = &out[used];
+            if (li >= 0 && moved[li] < 0) {
+                *pm = r->modules[li]; /* shallow: union_loads still reads r->modules */
+                moved[li] = (long)used;
+            } else {
+                pm->name = gm_strdup(name);
+                pm->targets = req_targets_text(m);
+                pm->library_union = true;
+                if (!pm->name || !pm->targets)
+                    rc = oom(err);
+                else if (last_file < 0)
+                    rc = gm_error_set(err, GM_EBACKEND, "prove: module %s has no file", name);
+                else
+                    rc = union_loads(c, (size_t)last_file, pm, err);
+            }
+            pm->optional = m->optional;
+            pm->kernel_less = false;
+            /* Sorted insertion: ix stays searchable. */
+            size_t pos = 0, hi = n_ix;
+            while (pos < hi) {
+                size_t mid = pos + (hi - pos) / 2;
+                if (strcmp(ix[mid].name, pm->name) < 0)
+                    pos = mid + 1;
+                else
+                    hi = mid;
+            }
+            memmove(ix + pos + 1, ix + pos, (n_ix - pos) * sizeof *ix);
+            ix[pos] = (name_at){pm->name, used++};
+            n_ix++;
+            if (rc == 0)
+                rc = predict(&r->node, &(gm_requirement){.cuda_runtime = lists[k].runtime
+                                                                             ? *lists[k].runtime
+                                                                             : (gm_cuda_version){0, 0},
+                                                         .has_cuda_runtime = lists[k].runtime != NULL},
+                             m, pm, nd, err);
+        }
+    }
+    for (size_t i = 0; i < r->n_modules; i++)
+        if (moved[i] >= 0)
+            memset(&r->modules[i], 0, sizeof r->modules[i]);
+    /* What the requirement left out (kernel-less regions) is listed last, not required. */
+    for (size_t i = 0; rc == 0 && i < r->n_modules; i++)
+        if (moved[i] < 0 && r->modules[i].name) {
+            out[used] = r->modules[i];
+            memset(&r->modules[i], 0, sizeof r->modules[i]);
+            out[used].optional = true;
+            for (size_t d = 0; d < nd; d++)
+                out[used].loads[d].predicted = GM_PROVE_SKIPPED;
+            moved[i] = (long)used++;
+        }
     for (size_t k = 0; k < r->n_modules; k++) {
         free(r->modules[k].name);
         free(r->modules[k].targets);
@@ -330,65 +459,81 @@ static int compare(prove_ctx *c, gm_requirement *req, gm_error *err) {
         free(r->modules[k].loads);
     }
     free(r->modules);
-    free(files);
-    /* "sampled from" named on_module's order; out[] has the unions in between. */
+    free(loaded);
+    /* "sampled from" named on_module's order; out[] is the printed one. */
     for (size_t i = 0; i < used; i++)
         for (size_t d = 0; out[i].loads && d < nd; d++)
             if (!out[i].library_union && out[i].loads[d].sampled_from >= 0)
-                out[i].loads[d].sampled_from = (long)moved[out[i].loads[d].sampled_from];
+                out[i].loads[d].sampled_from = moved[out[i].loads[d].sampled_from];
     free(moved);
-    r->modules = out;
-    r->n_modules = used;
-    if (rc < 0)
+    r->modules = out ? out : gm_xcalloc(1, sizeof *out);
+    r->n_modules = out ? used : 0;
+    if (rc < 0) {
+        free(ix);
+        free(lists);
         return rc;
-    /* Per GPU: gm_match on the device-code part of the requirement. */
-    gm_requirement q;
-    gm_requirement_init(&q);
-    q.cuda_runtime = req->cuda_runtime;
-    q.has_cuda_runtime = req->has_cuda_runtime;
-    q.modules = req->modules;
-    q.n_modules = req->n_modules;
-    gm_verdict v;
-    if ((rc = gm_match(&r->node, &q, &v, err)) < 0)
-        return rc;
-    for (size_t d = 0; d < nd; d++) {
+    }
+    /* Per GPU: gm_match on each list's device code; every entry point needs
+     * one variant (as gm_match's check of entry points), proven the same way. */
+    gm_verdict *v = gm_xcalloc(n_lists, sizeof *v);
+    size_t n_v = 0;
+    if (!v)
+        rc = oom(err);
+    for (size_t k = 0; rc == 0 && k < n_lists; k++)
+        if ((rc = list_match(&r->node, &lists[k], &v[k], err)) == 0)
+            n_v++;
+    for (size_t d = 0; rc == 0 && d < nd; d++) {
         gm_prove_device *pd = &r->devices[d];
-        pd->predicted_ok = d < v.n_units && v.units[d].ok;
-        pd->proven_ok = pd->complete = true;
+        bool pred = d < v[0].n_units && v[0].units[d].ok;
+        int st = list_proven(&lists[0], r->modules, ix, n_ix, d);
+        for (size_t e = 0, k = 1; e < req->n_entry_points; e++) {
+            bool any = false;
+            int best = 0;
+            for (size_t var = 0; var < req->entry_points[e].n_variants; var++, k++) {
+                any |= d < v[k].n_units && v[k].units[d].ok;
+                int s = list_proven(&lists[k], r->modules, ix, n_ix, d);
+                best = best == 1 || s == 1 ? 1 : best == -1 || s == -1 ? -1 : 0;
+            }
+            pred &= any;
+            st = st == -1 || best == -1 ? -1 : st && best;
+        }
+        pd->predicted_ok = pred;
+        pd->complete = st >= 0;
+        pd->proven_ok = st == 1; /* unknown: not claimed */
         for (size_t i = 0; i < r->n_modules; i++) {
-            gm_prove_load *l = &r->modules[i].loads[d];
-            bool req_m = !r->modules[i].optional;
+            const gm_prove_module *pm = &r->modules[i];
+            gm_prove_load *l = &pm->loads[d];
+            if (pm->kernel_less)
+                continue;
             if (l->proven == GM_PROVE_SKIPPED) {
-                if (req_m)
-                    pd->complete = false;
-                if (!r->modules[i].library_union)
+                if (!pm->library_union)
                     r->n_skipped++;
                 continue;
             }
-            if (!r->modules[i].library_union) {
+            if (!pm->library_union) {
                 r->n_failed += l->proven == GM_PROVE_FAILED;
                 r->n_jit += l->proven == GM_PROVE_JIT;
             }
-            if (req_m && l->proven == GM_PROVE_FAILED)
-                pd->proven_ok = false;
             /* Loads or not must agree; cubin vs JIT too unless a JIT cache may
              * hide a compilation. */
             bool pl = l->predicted != GM_PROVE_FAILED, gl = l->proven != GM_PROVE_FAILED;
             l->disagree = pl != gl || (!c->o->jit_cache && pl && l->predicted != l->proven);
             /* A union's loads are its modules' loads: count those once. */
-            if (l->disagree && !r->modules[i].library_union) {
+            if (l->disagree && !pm->library_union) {
                 pd->n_disagree++;
                 r->n_disagree++;
             }
         }
-        if (!pd->complete)
-            pd->proven_ok = false; /* unknown: not claimed */
         pd->disagree = pd->complete && pd->predicted_ok != pd->proven_ok;
         if (pd->disagree && !pd->n_disagree)
             r->n_disagree++;
     }
-    gm_verdict_free(&v);
-    return 0;
+    for (size_t k = 0; k < n_v; k++)
+        gm_verdict_free(&v[k]);
+    free(v);
+    free(ix);
+    free(lists);
+    return rc;
 }
 
 static int prove_run(const char *const *paths, size_t n_paths, const gm_prove_opts *o,
@@ -580,6 +725,7 @@ char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
         json_object_set_new(o, "targets", jstr(m->targets));
         json_object_set_new(o, "optional", json_boolean(m->optional));
         json_object_set_new(o, "library_union", json_boolean(m->library_union));
+        json_object_set_new(o, "kernel_less", json_boolean(m->kernel_less));
         for (size_t d = 0; d < r->n_devices; d++) {
             const gm_prove_load *l = &m->loads[d];
             json_t *x = json_object();
