@@ -27,9 +27,11 @@ static gm_verdict_kind say(gm_rule_result *r, gm_verdict_kind v, gm_how how, con
  * member list decides; a family the tables do not know is undecidable. */
 static gm_verdict_kind family_rule(const gm_target *t, const gm_cc *dev, const char *what,
                                    gm_rule_result *r) {
-    char ts[GM_VERSION_STR_MAX], ds[GM_VERSION_STR_MAX];
-    gm_target_str(t, ts);
-    gm_cc_str(dev, ds);
+    char ts[GM_VERSION_STR_MAX] = "", ds[GM_VERSION_STR_MAX] = "";
+    if (r) { /* text only when asked: the compiled core decides millions of times */
+        gm_target_str(t, ts);
+        gm_cc_str(dev, ds);
+    }
     const gm_family_entry *f = gm_family_find(&t->cc);
     if (!f)
         return say(r, GM_UNKNOWN, GM_HOW_NONE,
@@ -40,7 +42,7 @@ static gm_verdict_kind family_rule(const gm_target *t, const gm_cc *dev, const c
                    "%s %s runs on %s (member of its family)", what, ts, ds);
     char list[64] = "";
     size_t used = 0;
-    for (size_t i = 0; i < f->n_members && used + 8 < sizeof list; i++) {
+    for (size_t i = 0; r && i < f->n_members && used + 8 < sizeof list; i++) {
         char cs[GM_VERSION_STR_MAX];
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
                                  gm_cc_str(&f->members[i], cs));
@@ -50,10 +52,12 @@ static gm_verdict_kind family_rule(const gm_target *t, const gm_cc *dev, const c
 }
 
 gm_verdict_kind gm_rule_cubin(const gm_target *t, const gm_cc *dev, gm_rule_result *r) {
-    char ts[GM_VERSION_STR_MAX], ds[GM_VERSION_STR_MAX], cs[GM_VERSION_STR_MAX];
-    gm_target_str(t, ts);
-    gm_cc_str(dev, ds);
-    gm_cc_str(&t->cc, cs);
+    char ts[GM_VERSION_STR_MAX] = "", ds[GM_VERSION_STR_MAX] = "", cs[GM_VERSION_STR_MAX] = "";
+    if (r) {
+        gm_target_str(t, ts);
+        gm_cc_str(dev, ds);
+        gm_cc_str(&t->cc, cs);
+    }
     switch (t->variant) {
     case GM_VARIANT_ARCH:
         if (!gm_cc_cmp(dev, &t->cc))
@@ -84,10 +88,12 @@ gm_verdict_kind gm_rule_cubin(const gm_target *t, const gm_cc *dev, gm_rule_resu
 }
 
 gm_verdict_kind gm_rule_ptx_arch(const gm_target *t, const gm_cc *dev, gm_rule_result *r) {
-    char ts[GM_VERSION_STR_MAX], ds[GM_VERSION_STR_MAX], cs[GM_VERSION_STR_MAX];
-    gm_target_str(t, ts);
-    gm_cc_str(dev, ds);
-    gm_cc_str(&t->cc, cs);
+    char ts[GM_VERSION_STR_MAX] = "", ds[GM_VERSION_STR_MAX] = "", cs[GM_VERSION_STR_MAX] = "";
+    if (r) {
+        gm_target_str(t, ts);
+        gm_cc_str(dev, ds);
+        gm_cc_str(&t->cc, cs);
+    }
     switch (t->variant) {
     case GM_VARIANT_ARCH:
         if (gm_cc_cmp(dev, &t->cc))
@@ -105,14 +111,16 @@ gm_verdict_kind gm_rule_ptx_arch(const gm_target *t, const gm_cc *dev, gm_rule_r
 
 gm_verdict_kind gm_rule_ptx_isa_need(const gm_cuda_version *isa, gm_cuda_version *need,
                                      gm_rule_result *r) {
-    char is[GM_VERSION_STR_MAX], fs[GM_VERSION_STR_MAX];
-    gm_cuda_version_str(isa, is);
+    char is[GM_VERSION_STR_MAX] = "", fs[GM_VERSION_STR_MAX] = "";
     const gm_ptx_entry *p = gm_ptx_find(isa);
+    if (r)
+        gm_cuda_version_str(isa, is);
     if (!p)
         return say(r, GM_UNKNOWN, GM_HOW_NONE, "PTX ISA %s is not in gpumatch's tables", is);
     *need = p->first_cuda;
-    return say(r, GM_YES, GM_HOW_JIT, "PTX ISA %s needs a driver supporting CUDA %s", is,
-               gm_cuda_version_str(&p->first_cuda, fs));
+    if (r)
+        gm_cuda_version_str(&p->first_cuda, fs);
+    return say(r, GM_YES, GM_HOW_JIT, "PTX ISA %s needs a driver supporting CUDA %s", is, fs);
 }
 
 gm_verdict_kind gm_rule_ptx(const gm_target *t, const gm_cuda_version *isa, const gm_cc *dev,
