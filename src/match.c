@@ -242,11 +242,7 @@ static int check_entry_points(const gm_node *node, const gm_requirement *req, co
         for (size_t k = 0; k < ep->n_variants; k++) {
             const gm_req_variant *var = &ep->variants[k];
             gm_requirement view;
-            gm_requirement_init(&view);
-            view.cuda_runtime = var->cuda_runtime;
-            view.has_cuda_runtime = var->has_cuda_runtime;
-            view.modules = var->modules;
-            view.n_modules = var->n_modules;
+            gm_req_variant_view(var, &view);
             gm_isa_assume isa;
             gm_core_isa_assume(&view, &isa);
             gm_verdict nv = {0};

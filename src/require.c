@@ -21,6 +21,14 @@ void gm_module_req_free(gm_module_req *m) {
     memset(m, 0, sizeof *m);
 }
 
+void gm_req_variant_view(const gm_req_variant *v, gm_requirement *view) {
+    gm_requirement_init(view);
+    view->cuda_runtime = v->cuda_runtime;
+    view->has_cuda_runtime = v->has_cuda_runtime;
+    view->modules = v->modules;
+    view->n_modules = v->n_modules;
+}
+
 void gm_req_variant_free(gm_req_variant *v) {
     for (size_t i = 0; i < v->n_modules; i++)
         gm_module_req_free(&v->modules[i]);

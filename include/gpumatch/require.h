@@ -78,6 +78,9 @@ void gm_requirement_init(gm_requirement *r);
 void gm_requirement_free(gm_requirement *r);
 void gm_module_req_free(gm_module_req *m);
 void gm_req_variant_free(gm_req_variant *v);
+/* A requirement that borrows the variant's runtime and modules (no copy: do not
+ * free it), for judging one variant with the whole-requirement functions. */
+void gm_req_variant_view(const gm_req_variant *v, gm_requirement *view);
 void gm_entry_point_free(gm_entry_point *e);
 /* Appends a module (takes ownership of m's members). */
 int gm_requirement_add_module(gm_requirement *r, gm_module_req *m, gm_error *err);

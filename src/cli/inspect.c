@@ -297,9 +297,7 @@ static void print_entry_points(const gm_requirement *r) {
         for (size_t k = 0; k < ep->n_variants; k++) {
             const gm_req_variant *v = &ep->variants[k];
             gm_requirement t;
-            gm_requirement_init(&t);
-            t.modules = v->modules;
-            t.n_modules = v->n_modules;
+            gm_req_variant_view(v, &t);
             gm_coverage *cov = NULL;
             size_t n = 0;
             gm_error err = {0};

@@ -96,9 +96,7 @@ static int32_t entry_point_need(const gm_entry_point *ep, const gm_cc *cc) {
     for (size_t k = 0; k < ep->n_variants; k++) {
         const gm_req_variant *v = &ep->variants[k];
         gm_requirement view;
-        gm_requirement_init(&view);
-        view.cuda_runtime = v->cuda_runtime;
-        view.has_cuda_runtime = v->has_cuda_runtime;
+        gm_req_variant_view(v, &view);
         gm_isa_assume a;
         gm_core_isa_assume(&view, &a);
         int32_t need = runtime_cuda_need(v);
