@@ -8,9 +8,8 @@
 #include <jansson.h>
 #include "gpumatch/common.h"
 #include "gpumatch/error.h"
+#include "gpumatch/io.h" /* GM_MAX_DOC_BYTES, file reads/writes, gm_fputs_safe */
 
-/* Upper bound on documents gpumatch reads whole (JSON, XML, text). */
-#define GM_MAX_DOC_BYTES (64u * 1024u * 1024u)
 /* Largest SM number a scanner may report: what gm_target_parse accepts
  * (sm_XY or sm_XYZ), so every target inspect writes can be checked. */
 #define GM_SM_MAX 999
@@ -23,16 +22,6 @@ void *gm_xcalloc(size_t n, size_t size);  /* NULL on overflow or OOM */
 int gm_grow(void **arr, size_t *cap, size_t need, size_t size);
 /* For messages: the text, shortened to at most 40 chars with "..." */
 const char *gm_quote(const char *s, char buf[64]);
-
-/* Reads a whole file (<= max bytes), NUL-terminated. */
-int gm_read_file(const char *path, size_t max, char **out, size_t *len, gm_error *err);
-/* Writes via temp file + rename in the same directory, so readers never see
- * a partial file and a failed write leaves the old file in place. */
-int gm_write_file_atomic(const char *path, const char *data, size_t len, gm_error *err);
-/* The same for a stream: write to the FILE, then gm_atomic_commit (ok=false
- * discards it). The replaced file's mode and owner are kept. */
-FILE *gm_atomic_open(const char *path, char **tmp, gm_error *err);
-int gm_atomic_commit(FILE *f, char *tmp, const char *path, bool ok, gm_error *err);
 
 /* ---- files inside an untrusted tree (util/fs.c) ---- */
 struct stat;
@@ -60,10 +49,8 @@ int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_
                       gm_elf_scan *out, gm_error *err);
 
 /* ---- untrusted text going out (util/text.c) ---- */
-/* Writes s with control characters escaped (\n, \t, \r, \xHH): for human
- * output of names read from images, documents and hosts. */
-void gm_fputs_safe(FILE *f, const char *s);
-char *gm_escape_ctl(const char *s); /* the same into a new string; NULL on OOM */
+/* gm_fputs_safe (gpumatch/io.h) into a new string; NULL on OOM */
+char *gm_escape_ctl(const char *s);
 /* Offset of the first byte that breaks UTF-8 (RFC 3629), or -1. */
 long gm_utf8_bad_offset(const char *s, size_t n);
 /* A JSON string of s, or NULL and GM_EINVAL "WHAT "s": not valid UTF-8 (byte

@@ -43,6 +43,12 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *opts, gm_str
  * YAML ones (nvidia-ctk's default) read line by line for kind and names. */
 int gm_cdi_find_spec(const char *root, const gm_strlist *names, char **found, gm_error *err);
 
+/* An OCI hook's state JSON (state, len bytes; the runtime writes it to the
+ * hook's stdin) -> the container's rootfs: config.json's root.path in the
+ * state's bundle, made absolute. 0 and *rootfs (caller frees), or an error
+ * naming the document and field; *rootfs is NULL then. */
+int gm_oci_state_rootfs(const char *state, size_t len, char **rootfs, gm_error *err);
+
 /* Default file name under /etc/cdi for the spec. */
 #define GM_CDI_DEFAULT_PATH "/etc/cdi/nvidia-gpumatch.json"
 

@@ -81,6 +81,11 @@ char *gm_matrix_to_csv(const gm_matrix *m, gm_error *err);
 /* One self-contained HTML page: heatmap, reasons, per-pool summary, what-if. */
 char *gm_matrix_to_html(const gm_matrix *m, const char *title, gm_error *err);
 
+/* `check --json`: v[i] is gm_match of the requirement named req_path against
+ * nodes->nodes[i]. JSON text (caller frees) or NULL with err set. */
+char *gm_verdicts_to_json(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
+                          gm_error *err);
+
 /* For a requirement that fits on no node: the constraint that blocks it,
  * e.g. "no GPU has both >= 100000 MiB and CC 9.0 (where its code runs)".
  * *line is NULL if something fits or nothing simpler can be said. */

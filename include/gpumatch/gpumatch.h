@@ -17,6 +17,7 @@
 #include "gpumatch/host.h"
 #include "gpumatch/image.h"
 #include "gpumatch/inspect.h"
+#include "gpumatch/io.h"
 #include "gpumatch/launch.h"
 #include "gpumatch/ldcache.h"
 #include "gpumatch/match.h"

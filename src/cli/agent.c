@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "gpumatch/agent.h"
-#include "internal.h"
+#include "gpumatch/io.h"
 
 static void usage(FILE *f) {
     fprintf(f,

@@ -13,7 +13,6 @@
 #include "cli/launch_util.h"
 #include "gpumatch/cdi.h"
 #include "gpumatch/driverfiles.h"
-#include "internal.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -140,24 +139,10 @@ static int ldconfig_hook(int argc, char **argv) {
     char buf[1 << 16];
     size_t len = fread(buf, 1, sizeof buf - 1, stdin);
     buf[len] = 0;
-    gm_jctx jc = {.origin = "OCI state (stdin)"};
-    json_t *state = gm_json_loadb(buf, len, &jc, &err), *cfg = NULL;
-    const char *bundle = NULL, *rootp = NULL;
-    char *cfg_path = NULL, *cfg_text = NULL, *rootfs = NULL;
+    char *rootfs = NULL;
     int rc = GM_EXIT_INPUT;
-    size_t cl;
-    if (!state || gm_json_str(state, "bundle", "$", true, &bundle, &jc, &err) < 0 ||
-        bundle[0] != '/')
+    if (gm_oci_state_rootfs(buf, len, &rootfs, &err) < 0)
         goto fail;
-    cfg_path = gm_asprintf("%s/config.json", bundle);
-    if (!cfg_path || gm_read_file(cfg_path, GM_MAX_DOC_BYTES, &cfg_text, &cl, &err) < 0)
-        goto fail;
-    gm_jctx cc = {.origin = cfg_path};
-    cfg = gm_json_loadb(cfg_text, cl, &cc, &err);
-    json_t *root = cfg ? json_object_get(cfg, "root") : NULL;
-    if (!root || gm_json_str(root, "path", "$.root", true, &rootp, &cc, &err) < 0)
-        goto fail;
-    rootfs = rootp[0] == '/' ? gm_strdup(rootp) : gm_asprintf("%s/%s", bundle, rootp);
     struct stat st;
     if (!rootfs || stat(rootfs, &st) != 0 || !S_ISDIR(st.st_mode)) {
         gm_error_set(&err, GM_ENOTFOUND, "rootfs %s is not a directory", rootfs ? rootfs : "?");
@@ -180,10 +165,6 @@ static int ldconfig_hook(int argc, char **argv) {
     rc = GM_EXIT_ENV;
 fail:
     gm_cli_error("cdi", &err);
-    json_decref(state);
-    json_decref(cfg);
-    free(cfg_path);
-    free(cfg_text);
     free(rootfs);
     gm_strlist_free(&folders);
     return rc;

@@ -3,11 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include "cli/cli.h"
 #include "gpumatch/fleet.h"
 #include "gpumatch/match.h"
-#include "internal.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gpumatch check --node NODE.json [--node ...] --require REQ.json|PATH [--json]\n"
@@ -19,22 +17,6 @@ static void usage(FILE *f) {
                "  PATH:      anything `gpumatch inspect` reads (binary, directory, wheel, image):\n"
                "             inspected first; no device code in it is exit 2\n"
                "exit: 0 at least one node fits, 1 none fits, 2 bad input\n");
-}
-
-static const char *node_name(const gm_node *n, size_t i, char *buf, size_t len) {
-    if (n->hostname)
-        return n->hostname;
-    if (n->instance_type)
-        return n->instance_type;
-    snprintf(buf, len, "node#%zu", i);
-    return buf;
-}
-
-static json_t *strlist_json(const gm_strlist *l) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->items[i]));
-    return a;
 }
 
 static void join(const gm_strlist *l, char *buf, size_t len) {
@@ -52,7 +34,7 @@ static void print_table(const gm_node_list *nodes, const gm_verdict *v, const ch
            "VERDICT", "REASONS");
     for (size_t i = 0; i < nodes->n; i++) {
         const gm_node *n = &nodes->nodes[i];
-        const char *name = node_name(n, i, nb, sizeof nb);
+        const char *name = gm_node_display_name(n, i, nb, sizeof nb);
         gm_cuda_version dc;
         char drv[96];
         snprintf(drv, sizeof drv, "driver %s", gm_driver_version_str(&n->driver, a));
@@ -89,7 +71,7 @@ static void print_table(const gm_node_list *nodes, const gm_verdict *v, const ch
            fits ? ":" : "");
     for (size_t i = 0; i < nodes->n; i++)
         if (v[i].ok)
-            printf(" %s", node_name(&nodes->nodes[i], i, nb, sizeof nb));
+            printf(" %s", gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb));
     printf("\n");
 }
 
@@ -117,7 +99,7 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
     size_t fits = 0;
     for (size_t i = 0; i < nodes->n; i++)
         fits += v[i].ok;
-    char *line = gm_asprintf("requirement: %s", req_path);
+    char *line = gm_cli_asprintf("requirement: %s", req_path);
     put_line(line ? line : "", width);
     free(line);
     /* the existing one-line answer, names only while they stay readable */
@@ -127,7 +109,7 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
         if (v[i].ok)
             used += (size_t)snprintf(names + used, sizeof names - used, " %s",
                                      gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb));
-    line = gm_asprintf("%zu of %zu node%s fit%s%s (%zu kind%s)", fits, nodes->n,
+    line = gm_cli_asprintf("%zu of %zu node%s fit%s%s (%zu kind%s)", fits, nodes->n,
                        nodes->n == 1 ? "" : "s", fits && fits <= MAX_FIT_NAMES ? ":" : "", names,
                        kinds.n, kinds.n == 1 ? "" : "s");
     put_line(line ? line : "", width);
@@ -139,7 +121,7 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
             return -1;
         }
         if (why) {
-            line = gm_asprintf("blocking: %s", why);
+            line = gm_cli_asprintf("blocking: %s", why);
             put_line(line ? line : "", width);
             free(line);
             free(why);
@@ -177,18 +159,18 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
             snprintf(hosts, sizeof hosts, "%s", first);
         else
             snprintf(hosts, sizeof hosts, "%s and %zu more", first, kd->n_members - 1);
-        line = gm_asprintf("%4zu \u00d7 %s, %s: %s  [%s]", kd->n_members, kd->gpus, drv,
+        line = gm_cli_asprintf("%4zu \u00d7 %s, %s: %s  [%s]", kd->n_members, kd->gpus, drv,
                            cell.state == GM_CELL_NO ? "no" : "fits", hosts);
         put_line(line ? line : "", width);
         free(line);
         size_t shown = 0, total = cell.reasons.n + cell.notes.n;
         for (size_t i = 0; i < cell.reasons.n && shown < MAX_KIND_LINES; i++, shown++) {
-            line = gm_asprintf("       - %s", cell.reasons.items[i]);
+            line = gm_cli_asprintf("       - %s", cell.reasons.items[i]);
             put_line(line ? line : "", width);
             free(line);
         }
         for (size_t i = 0; i < cell.notes.n && shown < MAX_KIND_LINES; i++, shown++) {
-            line = gm_asprintf("       note: %s", cell.notes.items[i]);
+            line = gm_cli_asprintf("       note: %s", cell.notes.items[i]);
             put_line(line ? line : "", width);
             free(line);
         }
@@ -198,47 +180,6 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
     }
     gm_node_kinds_free(&kinds);
     return 0;
-}
-
-static char *verdicts_json(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
-                           gm_error *err) {
-    char nb[32], label[32];
-    json_t *o = json_object(), *fits = json_array(), *arr = json_array();
-    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
-    json_object_set_new(o, "requirement", json_string(req_path));
-    for (size_t i = 0; i < nodes->n; i++) {
-        const gm_node *n = &nodes->nodes[i];
-        const char *name = node_name(n, i, nb, sizeof nb);
-        json_t *j = json_object(), *units = json_array();
-        json_object_set_new(j, "node", json_string(name));
-        json_object_set_new(j, "fits", json_boolean(v[i].ok));
-        json_object_set_new(j, "compatible_gpus", json_integer((json_int_t)v[i].n_compatible));
-        json_object_set_new(j, "reasons", strlist_json(&v[i].reasons));
-        json_object_set_new(j, "notes", strlist_json(&v[i].notes));
-        for (size_t k = 0; k < v[i].n_units; k++) {
-            const gm_unit_verdict *u = &v[i].units[k];
-            const gm_device *d = &n->devices[u->device];
-            json_t *uj = json_object();
-            gm_unit_label(&v[i], u, label, sizeof label);
-            json_object_set_new(uj, "gpu", json_string(label));
-            json_object_set_new(uj, "index", json_integer(d->index));
-            const char *uuid = u->mig >= 0 ? d->mig[u->mig].uuid : d->uuid;
-            json_object_set_new(uj, "uuid", uuid ? json_string(uuid) : json_null());
-            json_object_set_new(uj, "compatible", json_boolean(u->ok));
-            json_object_set_new(uj, "reasons", strlist_json(&u->reasons));
-            json_object_set_new(uj, "notes", strlist_json(&u->notes));
-            json_array_append_new(units, uj);
-        }
-        json_object_set_new(j, "gpus", units);
-        json_array_append_new(arr, j);
-        if (v[i].ok)
-            json_array_append_new(fits, json_string(name));
-    }
-    json_object_set_new(o, "fits", fits);
-    json_object_set_new(o, "nodes", arr);
-    char *s = gm_json_dump(o, err);
-    json_decref(o);
-    return s;
 }
 
 int gm_cli_check(int argc, char **argv) {
@@ -302,7 +243,7 @@ int gm_cli_check(int argc, char **argv) {
         goto out;
     }
     rc = GM_EXIT_INPUT;
-    gm_verdict *v = gm_xcalloc(nodes.n, sizeof *v);
+    gm_verdict *v = calloc(nodes.n + 1, sizeof *v); /* never calloc(0) */
     if (!v) {
         gm_cli_errorf("check", "out of memory");
         goto out;
@@ -320,7 +261,7 @@ int gm_cli_check(int argc, char **argv) {
     }
     rc = any ? GM_EXIT_OK : GM_EXIT_NO;
     if (as_json) {
-        char *s = verdicts_json(&nodes, v, req_path, &err);
+        char *s = gm_verdicts_to_json(&nodes, v, req_path, &err);
         if (!s || gm_cli_output("check", NULL, s) != GM_EXIT_OK)
             rc = GM_EXIT_INPUT;
         free(s);

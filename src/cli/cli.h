@@ -23,6 +23,9 @@ int gm_cli_exit_for(int status);
 /* Writes text to stdout or, atomically, to path (NULL or "-" = stdout). */
 int gm_cli_output(const char *verb, const char *path, const char *text);
 
+/* asprintf that returns the string, or NULL on OOM. */
+char *gm_cli_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Output width: $COLUMNS, else the terminal's, else 0 (no limit: a pipe). */
 int gm_cli_width(void);
 

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include "cli/cli.h"
 #include "gpumatch/export.h"
-#include "internal.h"
+#include "gpumatch/io.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gpumatch export --to FORMAT [--node | --require] [--nodes CLUSTER.json] FILE [-o OUT]\n"
@@ -59,7 +59,7 @@ static int per_node_files(gm_export_format fmt, const gm_node_list *nodes, const
                 return GM_EXIT_INPUT;
             }
         }
-        char *text = NULL, *path = gm_asprintf("%s/%s.%s", dir, safe, ext[fmt]);
+        char *text = NULL, *path = gm_cli_asprintf("%s/%s.%s", dir, safe, ext[fmt]);
         if (!path || gm_export_node(fmt, n, &text, notes, &err) < 0) {
             gm_cli_error("export", &err);
             free(path);

@@ -11,7 +11,6 @@
 #include "cli/launch_util.h"
 #include "gpumatch/cdi.h"
 #include "gpumatch/launch.h"
-#include "internal.h"
 
 #include "gpumatch/preflight.h"
 

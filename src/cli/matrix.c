@@ -7,7 +7,6 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "gpumatch/fleet.h"
-#include "internal.h"
 
 static void usage(FILE *f, const char *verb) {
     bool rep = !strcmp(verb, "report");
@@ -35,7 +34,7 @@ static char *workload_name(const char *path) {
     size_t l = strlen(b);
     if (l > 5 && !strcmp(b + l - 5, ".json"))
         l -= 5;
-    return gm_strndup(b, l);
+    return strndup(b, l);
 }
 
 static int run(int argc, char **argv, const char *verb) {
@@ -60,7 +59,7 @@ static int run(int argc, char **argv, const char *verb) {
     gm_matrix m = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    char **req_paths = gm_xcalloc((size_t)argc + 1, sizeof *req_paths);
+    char **req_paths = calloc((size_t)argc + 1, sizeof *req_paths);
     if (!req_paths) {
         gm_cli_errorf(verb, "out of memory");
         return GM_EXIT_INPUT;
@@ -114,8 +113,8 @@ static int run(int argc, char **argv, const char *verb) {
         gm_cli_errorf(verb, "--format takes table, json or csv, not '%s'", format);
         goto out;
     }
-    reqs = gm_xcalloc(n_reqs, sizeof *reqs);
-    names = gm_xcalloc(n_reqs, sizeof *names);
+    reqs = calloc(n_reqs + 1, sizeof *reqs); /* never calloc(0) */
+    names = calloc(n_reqs + 1, sizeof *names);
     if (!reqs || !names) {
         gm_cli_errorf(verb, "out of memory");
         goto out;
@@ -133,7 +132,7 @@ static int run(int argc, char **argv, const char *verb) {
         for (size_t j = i + 1; j < n_reqs; j++)
             if (names[i] && names[j] && !strcmp(names[i], names[j])) {
                 free(names[j]);
-                names[j] = gm_strdup(req_paths[j]);
+                names[j] = strdup(req_paths[j]);
             }
     if (gm_matrix_run(&nodes, reqs, names, n_reqs, wi.driver ? &wi : NULL, &m, &err) < 0) {
         gm_cli_error(verb, &err);

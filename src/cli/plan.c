@@ -6,7 +6,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "gpumatch/plan.h"
-#include "internal.h"
+#include "gpumatch/io.h"
 
 static void usage(FILE *f) {
     fprintf(f,

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "gpumatch/condor_discovery.h"
 #include "gpumatch/probe.h"
-#include "internal.h"
+#include "gpumatch/io.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -81,7 +81,7 @@ static int probe_once(const args *a, char **text, bool quiet_notes) {
         char h[256];
         if (!a->o.smi_file && gethostname(h, sizeof h) == 0) {
             h[sizeof h - 1] = 0;
-            n.hostname = gm_strdup(h);
+            n.hostname = strdup(h);
         }
         rc = 0;
     } else if (rc < 0) {

@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "internal.h"
+#include "gpumatch/io.h"
 
 void gm_cli_errorf(const char *verb, const char *fmt, ...) {
     va_list ap;
@@ -66,4 +66,13 @@ int gm_cli_width(void) {
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
     return 0; /* a pipe or file: no limit, nothing elided */
+}
+
+char *gm_cli_asprintf(const char *fmt, ...) {
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n < 0 ? NULL : s;
 }

@@ -41,7 +41,7 @@ int gm_tar_index_build(int fd, uint64_t file_size, const char *origin, gm_tar_in
 const gm_tar_member *gm_tar_index_find(const gm_tar_index *ix, const char *name);
 void gm_tar_index_free(gm_tar_index *ix);
 
-/* ---- where blobs live ---- */
+/* ---- where blobs live (blob.c) ---- */
 typedef struct {
     const char *origin; /* the path the user gave, for messages */
     int dirfd;          /* OCI layout directory, or -1 */
