@@ -269,6 +269,8 @@ char *gm_node_to_json(const gm_node *n, gm_error *err) {
     char buf[GM_VERSION_STR_MAX];
     bool bad = false;
     json_t *o = json_object();
+    /* The contract version first, as in every JSON gpumatch writes (schemas/node.schema.json). */
+    json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));
     set_str(o, "hostname", n->hostname, &bad, err);
     set_str(o, "instance_type", n->instance_type, &bad, err);
     if (gm_driver_version_is_set(&n->driver))

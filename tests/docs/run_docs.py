@@ -6,7 +6,10 @@ backslash continues it on the next line); the lines after it, up to the next
 command or the end of the block, are its expected output (stdout and stderr
 together). Elisions are marked: a line that is only "..." stands for any
 number of lines, and "..." inside a line for any text. Trailing blanks are
-ignored. Commands of one block share a shell working directory; each block
+ignored. A block right after a line "<!-- docs: skip REASON -->" (an HTML
+comment, invisible on GitHub) is not run: it needs what a test host lacks (a
+GPU, a CUDA install, docker, a downloaded wheel) and is reported as SKIP with
+REASON, and counted. Commands of one block share a shell working directory; each block
 starts at the repository root, in a scratch directory whose entries link to
 the root's (so files an example writes land in the scratch directory), with
 the built `gpumatch` first on PATH, and the files `samples/make` writes.
@@ -23,15 +26,24 @@ import sys
 import tempfile
 
 
+SKIP_RE = re.compile(r"<!--\s*docs:\s*skip\b\s*(.*?)\s*-->")
+
+
 def blocks(path, section=None):
-    """Yields (line number, [lines]) of every fenced block that has a command;
-    with section, only those under the "## " heading that starts with it."""
+    """Yields (line number, [lines], skip reason or None) of every fenced block
+    that has a command; with section, only those under the "## " heading that
+    starts with it."""
     lines = open(path, encoding="utf-8").read().split("\n")
-    i, inside = 0, section is None
+    i, inside, skip = 0, section is None, None
     while i < len(lines):
         if section is not None and lines[i].startswith("## "):
             inside = lines[i][3:].startswith(section)
         if not inside:
+            i += 1
+            continue
+        m = SKIP_RE.match(lines[i].strip())
+        if m:
+            skip = m.group(1) or "marked skip"
             i += 1
             continue
         if lines[i].lstrip().startswith("```"):
@@ -41,7 +53,10 @@ def blocks(path, section=None):
                 body.append(lines[i])
                 i += 1
             if any(l.startswith("$ ") for l in body):
-                yield start + 1, body
+                yield start + 1, body, skip
+            skip = None
+        elif lines[i].strip():
+            skip = None  # the marker applies to the block right after it only
         i += 1
 
 
@@ -148,11 +163,16 @@ def main():
     if not os.access(os.path.join(bindir, "gpumatch"), os.X_OK):
         print("no gpumatch binary in %s" % bindir)
         return 2
-    n = bad = 0
+    n = bad = skipped = 0
     for f in a.files:
         name, _, section = f.partition("#")
         path = name if os.path.isabs(name) else os.path.join(root, name)
-        for lineno, body in blocks(path, section or None):
+        for lineno, body, skip in blocks(path, section or None):
+            if skip is not None:
+                k = len(examples(body))
+                skipped += k
+                print("SKIP %s:%d: %d example(s): %s" % (f, lineno, k, skip))
+                continue
             for cmd, exp, got, ok in run_block(examples(body), root, bindir, a.timeout):
                 n += 1
                 if ok:
@@ -161,7 +181,7 @@ def main():
                 print("FAIL %s:%d: $ %s" % (f, lineno, cmd.replace("\n", "\n    ")))
                 for l in difflib.unified_diff(exp, got, "documented", "actual", lineterm="", n=1):
                     print("    " + l)
-    print("%d examples, %d failed" % (n, bad))
+    print("%d examples, %d failed" % (n, bad) + (", %d skipped" % skipped if skipped else ""))
     return 1 if bad else 0
 
 
