@@ -19,8 +19,9 @@
  * costs about 400 bytes here, so this bounds memory near 50 MiB whatever the
  * range holds (64-byte empty entries would otherwise cost 6x the input). */
 #define MAX_ENTRIES (1u << 17)
-/* Total decompressed bytes per parsed range: the larger of a floor and a
- * ratio of the range's size. Real cubins compress 3-10x; a zstd frame of
+/* Total decompressed bytes per input (a .fatbin file, or all sections of one
+ * ELF file or archive, see gm_fatbin_parse_within): the larger of a floor and a
+ * ratio of the input's size. Real cubins compress 3-10x; a zstd frame of
  * zeros 30000x, so a few KB could otherwise ask for terabytes of work. */
 #define DECOMPRESS_FLOOR (1ull << 30)
 #define DECOMPRESS_RATIO 64u
@@ -219,7 +220,12 @@ int gm_ptx_probe(const char *text, size_t len, const char *origin, gm_ptx_info *
 typedef struct {
     ZSTD_DCtx *zd;
     uint64_t bytes, budget; /* budget 0: unbounded (the caller caps the output) */
+    bool over;              /* the budget stopped it */
 } dctx;
+
+uint64_t gm_fatbin_budget(uint64_t len) {
+    return len > DECOMPRESS_FLOOR / DECOMPRESS_RATIO ? len * DECOMPRESS_RATIO : DECOMPRESS_FLOOR;
+}
 
 static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_fatbin_entry *e,
                       unsigned char *dst, size_t cap, size_t *got, const char *origin,
@@ -230,8 +236,10 @@ static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_f
         return 0;
     if (c->budget && e->compression != GM_COMPRESS_NONE && cap > c->budget - c->bytes) {
         char m[160];
-        snprintf(m, sizeof m, "decompressing this entry would pass the budget of %llu bytes for "
-                 "the fat binary (%llu done)", (unsigned long long)c->budget,
+        c->over = true;
+        snprintf(m, sizeof m,
+                 "decompressing this entry would pass the decompression budget of %llu bytes "
+                 "(%llu done)", (unsigned long long)c->budget,
                  (unsigned long long)c->bytes);
         return ferr(err, origin, off, m);
     }
@@ -602,6 +610,13 @@ static int too_many(gm_error *err, const char *origin, uint64_t off) {
 
 int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t base,
                     gm_fatbin_depth depth, gm_fatbin *out, gm_error *err) {
+    return gm_fatbin_parse_within(data, len, origin, base, depth, 0, gm_fatbin_budget(len), NULL,
+                                  out, err);
+}
+
+int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uint64_t base,
+                           gm_fatbin_depth depth, uint64_t spent, uint64_t budget,
+                           bool *over_budget, gm_fatbin *out, gm_error *err) {
     const unsigned char *p = data;
     size_t off = 0;
     dctx c = {0};
@@ -611,8 +626,10 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
     memset(out, 0, sizeof *out);
     if (!origin)
         origin = "fatbin";
-    c.budget = len > DECOMPRESS_FLOOR / DECOMPRESS_RATIO ? (uint64_t)len * DECOMPRESS_RATIO
-                                                         : DECOMPRESS_FLOOR;
+    c.bytes = spent < budget ? spent : budget;
+    c.budget = budget;
+    if (over_budget)
+        *over_budget = false;
     while (off < len) {
         if (p[off] == 0) { /* alignment padding between regions */
             off++;
@@ -683,10 +700,12 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
             goto fail;
         off = end;
     }
-    out->bytes_decompressed = c.bytes;
+    out->bytes_decompressed = c.bytes - (spent < budget ? spent : budget);
     ZSTD_freeDCtx(c.zd);
     return 0;
 fail:
+    if (over_budget)
+        *over_budget = c.over;
     ZSTD_freeDCtx(c.zd);
     gm_fatbin_free(out);
     return rc;

@@ -295,6 +295,10 @@ def build(case, d):
         del big
         e = fb_entry(1, 80, z, flags=0x11 | 0x8000, unc=512 * 1024 * 1024, csize=len(z))
         out = write(f"{d}/bomb.fatbin", fb_region([e] * 40))
+        # the same entry once in each of 8 objects of a static library: the
+        # budget is per file, not per section
+        obj = elf_rel([(".nv_fatbin", fb_region([e]))])
+        write(f"{d}/libbomb.a", ar_archive([(f"b{i}.o", obj) for i in range(8)]))
     elif case == "ar-members":
         # 20 000 objects, each with one PTX fat binary, in one static library
         fb = fb_region([fb_entry(1, 80, b".version 8.0\n.target sm_80\n.address_size 64\n")])

@@ -131,8 +131,12 @@ gen fatbin-verify-bomb
 hrun 640 "$GPUMATCH" inspect --verify "$IN"
 expect_rc 2 "$CASE"
 expect_err "$IN: offset 0x"
-expect_err "would pass the budget of 1073741824 bytes"
+expect_err "would pass the decompression budget of 1073741824 bytes"
 expect_one_line_err
+hrun 640 "$GPUMATCH" inspect --verify "${IN%/*}/libbomb.a"
+expect_rc 2 "$CASE (archive)"
+expect_err "libbomb.a(b1.o):.nv_fatbin: offset 0x"
+expect_err "would pass the decompression budget of 1073741824 bytes"
 # --list of a static library of 20 000 objects: one pass (was members x sections, 6 s)
 gen ar-members
 TIME_S=4 hrun 128 "$GPUMATCH" inspect --list "$IN"
