@@ -208,9 +208,17 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
             continue;
         gm_fatbin fb;
         gm_error pe = {0};
-        int rc = gm_fatbin_parse(q, (size_t)(16 + size), origin, foff + o, depth, &fb, &pe);
+        bool over = false;
+        int rc = gm_fatbin_parse_within(q, (size_t)(16 + size), origin, foff + o, depth,
+                                        s->bytes_decompressed, gm_fatbin_budget(s->size), &over,
+                                        &fb, &pe);
         if (rc == GM_ENOMEM)
             return gm_error_set(err, GM_ENOMEM, "out of memory");
+        if (over) { /* not data that holds the magic: the file's budget is spent */
+            if (err)
+                *err = pe;
+            return rc;
+        }
         if (rc < 0 || fb.n_regions != 1) {
             gm_fatbin_free(&fb);
             continue;
@@ -313,8 +321,9 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
             have_exec_fatbin |= fat;
             char origin[640];
             snprintf(origin, sizeof origin, "%s:%s", where, name);
-            if ((rc = gm_fatbin_parse(raw + sh.sh_offset, (size_t)sh.sh_size, origin,
-                                      fbase + sh.sh_offset, depth, &sec->fb, err)) < 0)
+            if ((rc = gm_fatbin_parse_within(raw + sh.sh_offset, (size_t)sh.sh_size, origin,
+                                             fbase + sh.sh_offset, depth, s->bytes_decompressed,
+                                             gm_fatbin_budget(s->size), NULL, &sec->fb, err)) < 0)
                 return rc;
             s->bytes_decompressed += sec->fb.bytes_decompressed;
             take_tool(s, &sec->fb);

@@ -15,6 +15,16 @@
 /* Full decompression refuses anything larger (a lying size must not make us
  * allocate gigabytes). The largest cubin in CUDA 13.0's libraries is < 64 MiB. */
 #define MAX_UNCOMPRESSED (512ull * 1024 * 1024)
+/* Regions plus entries in one parsed range (a section or a .fatbin file). Each
+ * costs about 400 bytes here, so this bounds memory near 50 MiB whatever the
+ * range holds (64-byte empty entries would otherwise cost 6x the input). */
+#define MAX_ENTRIES (1u << 17)
+/* Total decompressed bytes per input (a .fatbin file, or all sections of one
+ * ELF file or archive, see gm_fatbin_parse_within): the larger of a floor and a
+ * ratio of the input's size. Real cubins compress 3-10x; a zstd frame of
+ * zeros 30000x, so a few KB could otherwise ask for terabytes of work. */
+#define DECOMPRESS_FLOOR (1ull << 30)
+#define DECOMPRESS_RATIO 64u
 
 static uint16_t rd16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const unsigned char *p) {
@@ -209,8 +219,13 @@ int gm_ptx_probe(const char *text, size_t len, const char *origin, gm_ptx_info *
 
 typedef struct {
     ZSTD_DCtx *zd;
-    uint64_t bytes;
+    uint64_t bytes, budget; /* budget 0: unbounded (the caller caps the output) */
+    bool over;              /* the budget stopped it */
 } dctx;
+
+uint64_t gm_fatbin_budget(uint64_t len) {
+    return len > DECOMPRESS_FLOOR / DECOMPRESS_RATIO ? len * DECOMPRESS_RATIO : DECOMPRESS_FLOOR;
+}
 
 static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_fatbin_entry *e,
                       unsigned char *dst, size_t cap, size_t *got, const char *origin,
@@ -219,6 +234,15 @@ static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_f
     *got = 0;
     if (cap == 0)
         return 0;
+    if (c->budget && e->compression != GM_COMPRESS_NONE && cap > c->budget - c->bytes) {
+        char m[160];
+        c->over = true;
+        snprintf(m, sizeof m,
+                 "decompressing this entry would pass the decompression budget of %llu bytes "
+                 "(%llu done)", (unsigned long long)c->budget,
+                 (unsigned long long)c->bytes);
+        return ferr(err, origin, off, m);
+    }
     if (e->compression == GM_COMPRESS_LZ4) {
         if (slen > INT32_MAX || cap > INT32_MAX)
             return ferr(err, origin, off, "LZ4 payload too large");
@@ -578,16 +602,34 @@ void gm_fatbin_free(gm_fatbin *fb) {
     memset(fb, 0, sizeof *fb);
 }
 
+static int too_many(gm_error *err, const char *origin, uint64_t off) {
+    char m[128];
+    snprintf(m, sizeof m, "more than %u fat binary regions and entries (the limit)", MAX_ENTRIES);
+    return ferr(err, origin, off, m);
+}
+
 int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t base,
                     gm_fatbin_depth depth, gm_fatbin *out, gm_error *err) {
+    return gm_fatbin_parse_within(data, len, origin, base, depth, 0, gm_fatbin_budget(len), NULL,
+                                  out, err);
+}
+
+int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uint64_t base,
+                           gm_fatbin_depth depth, uint64_t spent, uint64_t budget,
+                           bool *over_budget, gm_fatbin *out, gm_error *err) {
     const unsigned char *p = data;
     size_t off = 0;
     dctx c = {0};
     int rc = 0;
+    size_t items = 0;
     char m[160];
     memset(out, 0, sizeof *out);
     if (!origin)
         origin = "fatbin";
+    c.bytes = spent < budget ? spent : budget;
+    c.budget = budget;
+    if (over_budget)
+        *over_budget = false;
     while (off < len) {
         if (p[off] == 0) { /* alignment padding between regions */
             off++;
@@ -621,6 +663,10 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
             rc = ferr(err, origin, base + off, m);
             goto fail;
         }
+        if (++items > MAX_ENTRIES) {
+            rc = too_many(err, origin, base + off);
+            goto fail;
+        }
         if ((rc = gm_grow((void **)&out->regions, &out->cap, out->n_regions + 1,
                           sizeof *out->regions)) < 0) {
             gm_error_set(err, GM_ENOMEM, "out of memory");
@@ -633,6 +679,10 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
         r->version = ver;
         size_t e = off + hs, end = off + hs + (size_t)size;
         while (e < end) {
+            if (++items > MAX_ENTRIES) {
+                rc = too_many(err, origin, base + e);
+                goto fail;
+            }
             if ((rc = gm_grow((void **)&r->entries, &r->cap, r->n_entries + 1,
                               sizeof *r->entries)) < 0) {
                 gm_error_set(err, GM_ENOMEM, "out of memory");
@@ -650,10 +700,12 @@ int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t b
             goto fail;
         off = end;
     }
-    out->bytes_decompressed = c.bytes;
+    out->bytes_decompressed = c.bytes - (spent < budget ? spent : budget);
     ZSTD_freeDCtx(c.zd);
     return 0;
 fail:
+    if (over_budget)
+        *over_budget = c.over;
     ZSTD_freeDCtx(c.zd);
     gm_fatbin_free(out);
     return rc;

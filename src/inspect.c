@@ -498,19 +498,27 @@ gm_runtime_guess gm_inspect_runtime(const gm_inspect *in, const gm_elf_scan *s) 
     return g;
 }
 
-static int add_target(gm_target **arr, size_t *n, const gm_target *t, gm_error *err) {
-    for (size_t i = 0; i < *n; i++)
-        if (gm_target_cmp(&(*arr)[i], t) == 0)
-            return 0;
-    gm_target *p = realloc(*arr, (*n + 1) * sizeof *p);
-    if (!p)
+/* Appends (duplicates too: region_module sorts and drops them, n log n). */
+static int add_target(gm_target **arr, size_t *n, size_t *cap, const gm_target *t,
+                      gm_error *err) {
+    if (gm_grow((void **)arr, cap, *n + 1, sizeof **arr) < 0)
         return gm_error_set(err, GM_ENOMEM, "out of memory");
-    p[(*n)++] = *t;
-    *arr = p;
+    (*arr)[(*n)++] = *t;
     return 0;
 }
 
 static int cmp_target(const void *a, const void *b) { return gm_target_cmp(a, b); }
+
+static void sort_unique(gm_target *t, size_t *n) {
+    if (*n == 0)
+        return;
+    qsort(t, *n, sizeof *t, cmp_target);
+    size_t k = 1;
+    for (size_t i = 1; i < *n; i++)
+        if (gm_target_cmp(&t[i], &t[k - 1]) != 0)
+            t[k++] = t[i];
+    *n = k;
+}
 
 static void module_name(const gm_elf_scan *s, const gm_fatbin_section *sec, size_t ri,
                         char *name, size_t len) {
@@ -573,13 +581,14 @@ static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, siz
     module_name(s, sec, ri, name, sizeof name);
     if (!(m->name = gm_strdup(name)))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
+    size_t ncap = 0, pcap = 0;
     for (size_t e = 0; e < rg->n_entries; e++) {
         const gm_fatbin_entry *en = &rg->entries[e];
         int rc = 0;
         if (en->kind == GM_FATBIN_CUBIN)
-            rc = add_target(&m->cubin, &m->n_cubin, &en->target, err);
+            rc = add_target(&m->cubin, &m->n_cubin, &ncap, &en->target, err);
         else if (en->kind == GM_FATBIN_PTX) {
-            rc = add_target(&m->ptx, &m->n_ptx, &en->target, err);
+            rc = add_target(&m->ptx, &m->n_ptx, &pcap, &en->target, err);
             if (!m->has_ptx_isa || gm_cuda_version_cmp(&en->code_version, &m->ptx_isa) > 0) {
                 m->ptx_isa = en->code_version;
                 m->has_ptx_isa = true;
@@ -590,10 +599,8 @@ static int region_module(const gm_elf_scan *s, const gm_fatbin_section *sec, siz
             return rc;
         }
     }
-    if (m->n_cubin)
-        qsort(m->cubin, m->n_cubin, sizeof *m->cubin, cmp_target);
-    if (m->n_ptx)
-        qsort(m->ptx, m->n_ptx, sizeof *m->ptx, cmp_target);
+    sort_unique(m->cubin, &m->n_cubin);
+    sort_unique(m->ptx, &m->n_ptx);
     bool specific = m->n_cubin + m->n_ptx > 0;
     for (size_t i = 0; i < m->n_cubin; i++)
         specific &= m->cubin[i].variant != GM_VARIANT_PLAIN;
@@ -610,12 +617,13 @@ static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t f
     int rc = 0;
     if (!(u->name = gm_asprintf("%s (%s)", s->path, label)))
         return gm_error_set(err, GM_ENOMEM, "out of memory");
+    size_t ncap = 0, pcap = 0;
     for (size_t i = from; i < to && rc == 0; i++) {
         const gm_module_req *m = &r->modules[i];
         for (size_t k = 0; k < m->n_cubin && rc == 0; k++)
-            rc = add_target(&u->cubin, &u->n_cubin, &m->cubin[k], err);
+            rc = add_target(&u->cubin, &u->n_cubin, &ncap, &m->cubin[k], err);
         for (size_t k = 0; k < m->n_ptx && rc == 0; k++)
-            rc = add_target(&u->ptx, &u->n_ptx, &m->ptx[k], err);
+            rc = add_target(&u->ptx, &u->n_ptx, &pcap, &m->ptx[k], err);
         if (m->has_ptx_isa && (!u->has_ptx_isa || gm_cuda_version_cmp(&m->ptx_isa, &u->ptx_isa) > 0)) {
             u->ptx_isa = m->ptx_isa;
             u->has_ptx_isa = true;
@@ -625,10 +633,8 @@ static int library_union(const gm_elf_scan *s, const gm_requirement *r, size_t f
         gm_module_req_free(u);
         return rc;
     }
-    if (u->n_cubin)
-        qsort(u->cubin, u->n_cubin, sizeof *u->cubin, cmp_target);
-    if (u->n_ptx)
-        qsort(u->ptx, u->n_ptx, sizeof *u->ptx, cmp_target);
+    sort_unique(u->cubin, &u->n_cubin);
+    sort_unique(u->ptx, &u->n_ptx);
     return 0;
 }
 
@@ -1103,15 +1109,22 @@ char *gm_inspect_cuobjdump_list(const gm_elf_scan *s, gm_error *err) {
     }
     size_t nelf = 0, nptx = 0;
     size_t nmem = s->kind == GM_FILE_ARCHIVE ? s->members.n : 1;
+    /* Sections follow the members' order (scan_archive): one pass, not members x sections. */
+    size_t next = 0;
     for (size_t mi = 0; mi < nmem && s->kind != GM_FILE_CUBIN; mi++) {
         const char *member = s->kind == GM_FILE_ARCHIVE ? s->members.items[mi] : NULL;
-        if (member)
+        size_t lo = 0, hi = s->n_sections;
+        if (member) {
             sb_printf(&b, "\nmember %s:%s:\n", abs, member);
-        for (size_t i = 0; i < s->n_sections; i++) {
+            lo = hi = next;
+            while (hi < s->n_sections && s->sections[hi].member &&
+                   !strcmp(s->sections[hi].member, member))
+                hi++;
+            next = hi;
+        }
+        for (size_t i = lo; i < hi; i++) {
             const gm_fatbin_section *sec = &s->sections[i];
             if (!sec->primary || sec->embedded) /* cuobjdump reads the sections only */
-                continue;
-            if (member && (!sec->member || strcmp(sec->member, member)))
                 continue;
             for (size_t r = 0; r < sec->fb.n_regions; r++)
                 for (size_t e = 0; e < sec->fb.regions[r].n_entries; e++) {

@@ -45,6 +45,15 @@ const char *gm_open_errstr(int e);
 int gm_sigbus_guard(int (*fn)(void *), void *arg, bool *faulted);
 /* gm_elfscan_memory over a mapped file, under the guard (elfscan.c). */
 #include "gpumatch/elfscan.h"
+/* Fat binaries (src/fatbin.c): the decompression budget for an input of len
+ * bytes, and a parse that draws on a budget shared by several ranges (the
+ * sections of one file): spent is what earlier ranges used; *over_budget
+ * (may be NULL) says the budget stopped it. gm_fatbin_parse is this with the
+ * range's own budget. */
+uint64_t gm_fatbin_budget(uint64_t len);
+int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uint64_t base,
+                           gm_fatbin_depth depth, uint64_t spent, uint64_t budget,
+                           bool *over_budget, gm_fatbin *out, gm_error *err);
 int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
                       gm_elf_scan *out, gm_error *err);
 

@@ -137,6 +137,52 @@ def elf64(shoff=None, shnum=None, shstrndx=None, truncate=None):
     return body
 
 
+FATBIN_MAGIC = 0xBA55ED50  # region header: u32 magic, u16 version 1, u16 header size, u64 size
+
+
+def fb_entry(kind, sm, payload=b"", flags=0x11, isa=(8, 0), unc=0, csize=0):
+    """A fat binary entry (layout in include/gpumatch/fatbin.h, from nvcc output):
+    kind 1 PTX / 2 cubin, 64-byte header, then the payload."""
+    return struct.pack("<HHIQIIHHIIIQQQ", kind, 0x101, 64, len(payload), csize, 0, isa[1],
+                       isa[0], sm, 0, 0, flags, 0, unc) + payload
+
+
+def fb_region(entries):
+    body = b"".join(entries)
+    return struct.pack("<IHHQ", FATBIN_MAGIC, 1, 16, len(body)) + body
+
+
+def elf_rel(sections):
+    """An x86-64 relocatable object with the named PROGBITS sections."""
+    names = b"\0.shstrtab\0" + b"".join(n.encode() + b"\0" for n, _ in sections)
+    blobs, off = b"", 64
+    hdrs = [bytes(64), struct.pack("<IIQQQQIIQQ", 1, 3, 0, 0, off, len(names), 0, 0, 1, 0)]
+    blobs += names
+    noff = 11
+    for n, data in sections:
+        pad = (-(off + len(blobs))) % 8
+        blobs += bytes(pad)
+        hdrs.append(struct.pack("<IIQQQQIIQQ", noff, 1, 0, 0, off + len(blobs), len(data), 0, 0,
+                                8, 0))
+        blobs += data
+        noff += len(n) + 1
+    pad = (-(off + len(blobs))) % 8
+    blobs += bytes(pad)
+    shoff = off + len(blobs)
+    hdr = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    hdr += struct.pack("<HHIQQQIHHHHHH", 1, 62, 1, 0, 0, shoff, 0, 64, 0, 0, 64, len(hdrs), 1)
+    return hdr + blobs + b"".join(hdrs)
+
+
+def ar_archive(members):
+    out = [b"!<arch>\n"]
+    for name, data in members:
+        out.append(b"%-16s%-12d%-6d%-6d%-8s%-10d`\n" % ((name + "/").encode(), 0, 0, 0, b"644",
+                                                       len(data)))
+        out.append(data + (b"\n" if len(data) % 2 else b""))
+    return b"".join(out)
+
+
 def main():
     top = sys.argv[1]
     for case in sys.argv[2:]:
@@ -217,6 +263,47 @@ def build(case, d):
         str_at = len(hdr) + n * 24
         ent = struct.pack("<iIIIQ", 0x0303, str_at, str_at, 0, 0)
         out = write(f"{d}/ld.so.cache", hdr + ent * n + s)
+    elif case == "fatbin-targets":
+        # 200 000 PTX entries naming sm_10 .. sm_999 with every variant, a region each
+        ents = [fb_region([fb_entry(1, 10 + i % 990,
+                                    flags=0x11 | (0x100000, 0x200000, 0)[i // 990 % 3])])
+                for i in range(200000)]
+        out = write(f"{d}/many.fatbin", b"".join(ents))
+    elif case == "fatbin-empty-tzst":
+        # 512 MB of empty PTX entries as one file of a .tar.zst image (a few KB compressed)
+        n = 512 * 1024 * 1024 // 64 - 1
+        size = 16 + 64 * n
+        hdr = raw_member("usr/lib/empty.fatbin", b"")
+        hdr = hdr[:124] + b"%011o\0" % size + hdr[136:148] + b" " * 8 + hdr[156:]
+        hdr = hdr[:148] + b"%06o\0 " % sum(hdr) + hdr[156:]
+        out = f"{d}/rootfs.tar.zst"
+        with open(out, "wb") as f:
+            z = subprocess.Popen(["zstd", "-q", "-1", "-c"], stdin=subprocess.PIPE, stdout=f)
+            z.stdin.write(hdr + struct.pack("<IHHQ", FATBIN_MAGIC, 1, 16, 64 * n))
+            chunk = fb_entry(1, 80) * (1 << 16)
+            for i in range(0, n, 1 << 16):
+                z.stdin.write(chunk if n - i >= 1 << 16 else fb_entry(1, 80) * (n - i))
+            z.stdin.write(bytes((-size) % 512 + 1024))
+            z.stdin.close()
+            z.wait()
+    elif case == "fatbin-verify-bomb":
+        # 40 PTX entries that each zstd-decompress to 512 MiB of text from ~20 KB
+        ptx = b".version 8.0\n.target sm_80\n.address_size 64\n"
+        big = ptx + b" " * (512 * 1024 * 1024 - len(ptx))
+        z = subprocess.run(["zstd", "-q", "-1", "-c"], input=big, stdout=subprocess.PIPE,
+                           check=True).stdout
+        del big
+        e = fb_entry(1, 80, z, flags=0x11 | 0x8000, unc=512 * 1024 * 1024, csize=len(z))
+        out = write(f"{d}/bomb.fatbin", fb_region([e] * 40))
+        # the same entry once in each of 8 objects of a static library: the
+        # budget is per file, not per section
+        obj = elf_rel([(".nv_fatbin", fb_region([e]))])
+        write(f"{d}/libbomb.a", ar_archive([(f"b{i}.o", obj) for i in range(8)]))
+    elif case == "ar-members":
+        # 20 000 objects, each with one PTX fat binary, in one static library
+        fb = fb_region([fb_entry(1, 80, b".version 8.0\n.target sm_80\n.address_size 64\n")])
+        obj = elf_rel([(".nv_fatbin", fb)])
+        out = write(f"{d}/libmany.a", ar_archive([(f"m{i}.o", obj) for i in range(20000)]))
     else:
         sys.exit(f"gen.py: unknown case {case}")
     return out

@@ -28,7 +28,8 @@ hrun() {
 }
 CASES="oci-config-symlink oci-layer-symlink oci-index-symlink oci-blobs-dir-symlink oci-config-fifo
  elf-trunc-shtab elf-bogus-shoff elf-bogus-shnum elf-bogus-shstrndx ptx-sm1000 deep-paths-tgz
- hardlinks docker-same-layer tar-name-escape inventory-count queue smi-entities ldcache-shared-string"
+ hardlinks docker-same-layer tar-name-escape inventory-count queue smi-entities ldcache-shared-string
+ fatbin-targets fatbin-empty-tzst fatbin-verify-bomb ar-members"
 GM_HOSTILE_N=30000 $GEN "$GM_TMP/in" $CASES >"$GM_TMP/cases" || { echo "gen.py failed"; exit 1; }
 gen() { CASE=$1; IN=$(awk -F'\t' -v c="$1" '$1 == c {print $2}' "$GM_TMP/cases"); }
 no_leak() { grep -q SECRET-TOKEN <<<"$OUT$ERR" && fail "$CASE: output shows the host file's contents"; true; }
@@ -110,6 +111,38 @@ hrun 128 "$GPUMATCH" driver-files --driver-version 550.54.15 --root "$GM_TMP/ldr
 expect_rc 2 "$CASE"
 expect_err "ld.so.cache: offset"
 expect_one_line_err
+# 200 000 one-entry regions in a .fatbin: the entry cap (was 348 MB RSS, exit 0)
+gen fatbin-targets
+hrun 192 "$GPUMATCH" inspect "$IN"
+expect_rc 2 "$CASE"
+expect_err "$IN: offset 0x"
+expect_err "more than 131072 fat binary regions and entries (the limit)"
+expect_one_line_err
+# a 50 KB .tar.zst holding a 512 MB fat binary of empty entries (was 3.6 GB, 6 s)
+gen fatbin-empty-tzst # 64 MB here, 134 MB under ASan
+hrun 192 "$GPUMATCH" inspect "$IN"
+expect_rc 2 "$CASE"
+expect_err "$IN:/usr/lib/empty.fatbin: offset 0x"
+expect_err "(the limit)"
+expect_one_line_err
+# --verify of 40 zstd entries of 512 MiB each from 730 KB: the decompression
+# budget (was 20 GiB of work, 30 s); one entry's buffer is the RSS
+gen fatbin-verify-bomb
+hrun 640 "$GPUMATCH" inspect --verify "$IN"
+expect_rc 2 "$CASE"
+expect_err "$IN: offset 0x"
+expect_err "would pass the decompression budget of 1073741824 bytes"
+expect_one_line_err
+hrun 640 "$GPUMATCH" inspect --verify "${IN%/*}/libbomb.a"
+expect_rc 2 "$CASE (archive)"
+expect_err "libbomb.a(b1.o):.nv_fatbin: offset 0x"
+expect_err "would pass the decompression budget of 1073741824 bytes"
+# --list of a static library of 20 000 objects: one pass (was members x sections, 6 s)
+gen ar-members
+TIME_S=4 hrun 128 "$GPUMATCH" inspect --list "$IN"
+expect_rc 0 "$CASE"
+[ "$(grep -c '^member ' <<<"$OUT")" = 20000 ] || fail "$CASE: not 20000 members listed"
+expect_out "member $(cd "$(dirname "$IN")" && pwd)/libmany.a:m19999.o:"
 
 # ---- messages ----
 # a member name with ESC and a newline: one line, escaped
