@@ -10,10 +10,8 @@
 #    left alone.
 source "$GM_SRC/tests/lib.sh"
 source "$GM_SRC/tests/preflight/mkroot.sh"
-for t in slurmctld slurmd srun scontrol sinfo; do
-    command -v $t >/dev/null || skip "$t not installed (apt-get install slurmctld slurmd slurm-client)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root to run slurmd"
+source "$GM_SRC/tests/slurm_lib.sh"
+slurm_require
 [ -e "$GM_STUB_DIR/libnvidia-ml.so.1" ] || skip "stub NVML not built"
 unset GPUMATCH_NVML_PATH GPUMATCH_CUDA_PATH CUDA_VISIBLE_DEVICES NVIDIA_VISIBLE_DEVICES
 
@@ -47,51 +45,13 @@ chmod +x $T/health.sh
 want_features >/dev/null
 cp $GM_TMP/node.json $GM_TMP/health-node.json
 
-PORT=$((20000 + ($$ + 7) % 20000))
-cat >$T/slurm.conf <<CONF
-ClusterName=gmagent$$
-SlurmctldHost=$H(127.0.0.1)
-SlurmctldPort=$PORT
-SlurmdPort=$((PORT + 1))
-AuthType=auth/none
-CredType=cred/none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-GresTypes=gpu
-MpiDefault=none
-SlurmUser=root
-SlurmdUser=root
-ReturnToService=2
-HealthCheckProgram=$T/health.sh
-HealthCheckInterval=1
-StateSaveLocation=$T/state
-SlurmdSpoolDir=$T/spool
-SlurmctldPidFile=$T/slurmctld.pid
-SlurmdPidFile=$T/slurmd.pid
-SlurmctldLogFile=$T/slurmctld.log
-SlurmdLogFile=$T/slurmd.log
-NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=gpu Gres=gpu:h100:1 State=UNKNOWN
-PartitionName=gm Nodes=ALL Default=YES State=UP
-CONF
+slurm_conf gmagent 7 "HealthCheckProgram=$T/health.sh" "HealthCheckInterval=1" \
+    "NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=gpu Gres=gpu:h100:1 State=UNKNOWN" \
+    "PartitionName=gm Nodes=ALL Default=YES State=UP"
 printf 'NodeName=%s Name=gpu Type=h100 File=/dev/null\n' $H >$T/gres.conf
-export SLURM_CONF=$T/slurm.conf
 AG=
-stop() {
-    [ -n "$AG" ] && kill "$AG" 2>/dev/null
-    for p in $T/slurmd.pid $T/slurmctld.pid; do [ -s $p ] && kill "$(cat $p)" 2>/dev/null; done
-    sleep 0.5
-    [ -n "${GM_KEEP:-}" ] || rm -rf "$GM_TMP"
-}
-trap stop EXIT
-slurmctld -f $T/slurm.conf || { cat $T/slurmctld.log; fail "slurmctld did not start"; finish; }
-slurmd -f $T/slurm.conf || { cat $T/slurmd.log; fail "slurmd did not start"; finish; }
-for i in $(seq 60); do
-    st=$(sinfo -h -n $H -o %t 2>/dev/null | head -1)
-    [ "$st" = idle ] && break
-    sleep 0.5
-done
-[ "$st" = idle ] || { tail -5 $T/slurmctld.log $T/slurmd.log; fail "node not idle ($st)"; finish; }
+slurm_stop_hook() { [ -n "$AG" ] && kill "$AG" 2>/dev/null; true; }
+slurm_start
 
 wait_feat() { # WORDS SECONDS: until AvailableFeatures and ActiveFeatures equal WORDS
     local i

@@ -9,10 +9,8 @@
 #   srun --gpu-require=auto ./app_sm80_sm90  -> runs
 #   srun --gpu-require=FILE (inspect --json of the sm_80 app) -> refused
 source "$GM_SRC/tests/lib.sh"
-for t in slurmctld slurmd srun scontrol sinfo; do
-    command -v $t >/dev/null || skip "$t not installed (apt-get install slurmctld slurmd slurm-client)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root to run slurmd"
+source "$GM_SRC/tests/slurm_lib.sh"
+slurm_require
 # slurmd/slurmstepd are not ASan programs: an ASan-built plugin cannot load there
 [ -z "${GM_SANITIZED:-}" ] || skip "sanitizer build: spank_gpumatch.so cannot be loaded by the system's slurmd"
 PLUGIN=$GM_BUILD/spank/spank_gpumatch.so
@@ -49,50 +47,12 @@ H=$(hostname)
 SCN=$GM_TMP/h100.scn
 printf 'driver 580.65.06\ncuda 13000\ngpu uuid=GPU-9a1b7c2e-0d3f-4e5a-9b6c-7d8e9f0a1b2c|name=NVIDIA H100 80GB HBM3|cc=9.0|mem=81559|pci=00000000:07:00.0|brand=14|persist=1|mig=0/0\n' >$SCN
 echo "required $PLUGIN" >$T/plugstack.conf
-PORT=$((20000 + ($$ + 13) % 20000))
-cat >$T/slurm.conf <<CONF
-ClusterName=gmspank$$
-SlurmctldHost=$H(127.0.0.1)
-SlurmctldPort=$PORT
-SlurmdPort=$((PORT + 1))
-AuthType=auth/none
-CredType=cred/none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-GresTypes=gpu
-MpiDefault=none
-SlurmUser=root
-SlurmdUser=root
-ReturnToService=2
-PlugStackConfig=$T/plugstack.conf
-StateSaveLocation=$T/state
-SlurmdSpoolDir=$T/spool
-SlurmctldPidFile=$T/slurmctld.pid
-SlurmdPidFile=$T/slurmd.pid
-SlurmctldLogFile=$T/slurmctld.log
-SlurmdLogFile=$T/slurmd.log
-NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=gpu Gres=gpu:h100:1 State=UNKNOWN
-PartitionName=gm Nodes=ALL Default=YES State=UP
-CONF
+slurm_conf gmspank 13 "PlugStackConfig=$T/plugstack.conf" \
+    "NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=gpu Gres=gpu:h100:1 State=UNKNOWN" \
+    "PartitionName=gm Nodes=ALL Default=YES State=UP"
 printf 'NodeName=%s Name=gpu Type=h100 File=/dev/null\n' $H >$T/gres.conf
-export SLURM_CONF=$T/slurm.conf
-stop() {
-    for p in $T/slurmd.pid $T/slurmctld.pid; do [ -s $p ] && kill "$(cat $p)" 2>/dev/null; done
-    sleep 0.5
-    [ -n "${GM_KEEP:-}" ] || rm -rf "$GM_TMP"
-}
-trap stop EXIT
-slurmctld -f $T/slurm.conf || { cat $T/slurmctld.log; fail "slurmctld did not start"; finish; }
 # slurmstepd inherits slurmd's environment: the stub NVML and its scenario
-GPUMATCH_NVML_PATH=$GM_STUB_DIR/libnvidia-ml.so.1 GM_STUB_SCENARIO=$SCN slurmd -f $T/slurm.conf ||
-    { cat $T/slurmd.log; fail "slurmd did not start"; finish; }
-for i in $(seq 60); do
-    st=$(sinfo -h -n $H -o %t 2>/dev/null | head -1)
-    [ "$st" = idle ] && break
-    sleep 0.5
-done
-[ "$st" = idle ] || { tail -5 $T/slurmctld.log $T/slurmd.log; fail "node not idle ($st)"; finish; }
+slurm_start GPUMATCH_NVML_PATH=$GM_STUB_DIR/libnvidia-ml.so.1 GM_STUB_SCENARIO=$SCN
 cd $B
 run srun --help
 expect_out "--gpu-require=FILE|auto"

@@ -6,10 +6,8 @@
 # or refused (Slurm features are tighter, never looser). Config per
 # /work/shared/testing-notes.md: auth/none, cred/none, private ports and dirs.
 source "$GM_SRC/tests/lib.sh"
-for t in slurmctld slurmd srun scontrol sinfo python3; do
-    command -v $t >/dev/null || skip "$t not installed (apt-get install slurmctld slurmd slurm-client)"
-done
-[ "$(id -u)" -eq 0 ] || skip "needs root to run slurmd"
+source "$GM_SRC/tests/slurm_lib.sh"
+slurm_require python3
 
 T=$GM_TMP/slurm
 mkdir -p $T/state $T/spool
@@ -45,48 +43,12 @@ FEAT2=$(sed -n 's/^NodeName=.* Features=//p' <<<"$OUT")
 run "$GPUMATCH" export --to slurm $T/b200.json
 FEAT3=$(sed -n 's/^NodeName=.* Features=//p' <<<"$OUT")
 
-PORT=$((20000 + $$ % 20000))
-cat >$T/slurm.conf <<CONF
-ClusterName=gmtest$$
-SlurmctldHost=$H(127.0.0.1)
-SlurmctldPort=$PORT
-SlurmdPort=$((PORT + 1))
-AuthType=auth/none
-CredType=cred/none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-GresTypes=gpu
-MpiDefault=none
-SlurmUser=root
-SlurmdUser=root
-ReturnToService=2
-StateSaveLocation=$T/state
-SlurmdSpoolDir=$T/spool
-SlurmctldPidFile=$T/slurmctld.pid
-SlurmdPidFile=$T/slurmd.pid
-SlurmctldLogFile=$T/slurmctld.log
-SlurmdLogFile=$T/slurmd.log
-NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=$FEAT Gres=gpu:a100:1 State=UNKNOWN
-NodeName=gmfake NodeAddr=192.0.2.1 CPUs=1 Features=$FEAT2,$FEAT3 Gres=gpu:h100:1 State=DOWN
-PartitionName=gm Nodes=ALL Default=YES State=UP
-CONF
+slurm_conf gmtest 0 \
+    "NodeName=$H NodeAddr=127.0.0.1 CPUs=1 Features=$FEAT Gres=gpu:a100:1 State=UNKNOWN" \
+    "NodeName=gmfake NodeAddr=192.0.2.1 CPUs=1 Features=$FEAT2,$FEAT3 Gres=gpu:h100:1 State=DOWN" \
+    "PartitionName=gm Nodes=ALL Default=YES State=UP"
 printf 'NodeName=%s Name=gpu Type=a100 File=/dev/null\nNodeName=gmfake Name=gpu Type=h100 File=/dev/null\n' $H >$T/gres.conf
-export SLURM_CONF=$T/slurm.conf
-stop() {
-    for p in $T/slurmd.pid $T/slurmctld.pid; do [ -s $p ] && kill "$(cat $p)" 2>/dev/null; done
-    sleep 1
-    [ -n "${GM_KEEP:-}" ] || rm -rf "$GM_TMP"
-}
-trap stop EXIT
-slurmctld -f $T/slurm.conf || { cat $T/slurmctld.log; fail "slurmctld did not start"; finish; }
-slurmd -f $T/slurm.conf || { cat $T/slurmd.log; fail "slurmd did not start"; finish; }
-for i in $(seq 60); do
-    st=$(sinfo -h -n $H -o %t 2>/dev/null | head -1)
-    [ "$st" = idle ] && break
-    sleep 0.5
-done
-[ "$st" = idle ] || { tail -5 $T/slurmctld.log $T/slurmd.log; fail "node not idle ($st)"; finish; }
+slurm_start
 
 
 accepted=0 refused=0 matched_refusal=0
