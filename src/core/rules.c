@@ -51,13 +51,20 @@ static gm_verdict_kind family_rule(const gm_target *t, const gm_cc *dev, const c
                ts, list, ds);
 }
 
+/* The target, device and target-CC texts of a reason, made only when a reason
+ * is asked for: the compiled core decides with r = NULL millions of times. */
+static void texts(const gm_target *t, const gm_cc *dev, const gm_rule_result *r, char *ts,
+                  char *ds, char *cs) {
+    if (!r)
+        return;
+    gm_target_str(t, ts);
+    gm_cc_str(dev, ds);
+    gm_cc_str(&t->cc, cs);
+}
+
 gm_verdict_kind gm_rule_cubin(const gm_target *t, const gm_cc *dev, gm_rule_result *r) {
     char ts[GM_VERSION_STR_MAX] = "", ds[GM_VERSION_STR_MAX] = "", cs[GM_VERSION_STR_MAX] = "";
-    if (r) {
-        gm_target_str(t, ts);
-        gm_cc_str(dev, ds);
-        gm_cc_str(&t->cc, cs);
-    }
+    texts(t, dev, r, ts, ds, cs);
     switch (t->variant) {
     case GM_VARIANT_ARCH:
         if (!gm_cc_cmp(dev, &t->cc))
@@ -89,11 +96,7 @@ gm_verdict_kind gm_rule_cubin(const gm_target *t, const gm_cc *dev, gm_rule_resu
 
 gm_verdict_kind gm_rule_ptx_arch(const gm_target *t, const gm_cc *dev, gm_rule_result *r) {
     char ts[GM_VERSION_STR_MAX] = "", ds[GM_VERSION_STR_MAX] = "", cs[GM_VERSION_STR_MAX] = "";
-    if (r) {
-        gm_target_str(t, ts);
-        gm_cc_str(dev, ds);
-        gm_cc_str(&t->cc, cs);
-    }
+    texts(t, dev, r, ts, ds, cs);
     switch (t->variant) {
     case GM_VARIANT_ARCH:
         if (gm_cc_cmp(dev, &t->cc))
