@@ -18,6 +18,12 @@ expect_no_out() { grep -qF -- "$1" <<<"$OUT" && fail "stdout has '$1'"; true; }
 expect_err() { grep -qF -- "$1" <<<"$ERR" || fail "stderr lacks '$1'; got: $ERR"; }
 expect_one_line_err() { [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || fail "stderr not one line: $ERR"; }
 skip() { echo "SKIP: $*"; exit 77; }
+# The Python that has the PyPI consumers (htcondor, prometheus-client, cel-python,
+# kubernetes): scripts/test's venv outside the tree, else the system python3.
+gm_consumers_py() {
+    local v=${GM_CONSUMERS_PY:-${XDG_CACHE_HOME:-$HOME/.cache}/gpumatch/consumers/bin/python}
+    if [ -x "$v" ]; then echo "$v"; else command -v python3; fi
+}
 finish() {
     if [ "$GM_FAILS" -ne 0 ]; then echo "$GM_FAILS assertion(s) failed"; exit 1; fi
     echo "ok"; exit 0

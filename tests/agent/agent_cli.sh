@@ -10,7 +10,7 @@ source "$GM_SRC/tests/lib.sh"
 source "$GM_SRC/tests/preflight/mkroot.sh"
 command -v python3 >/dev/null || skip "python3 missing"
 # the interpreter itself, not a version-manager shim (each shim start costs ~1 s here)
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$(gm_consumers_py)
 python3() { "$PY" "$@"; }
 python3 -c 'import prometheus_client' 2>/dev/null || skip "prometheus_client missing (pip install prometheus-client; scripts/test installs it)"
 [ -e "$GM_STUB_DIR/libnvidia-ml.so.1" ] || skip "stub NVML not built"

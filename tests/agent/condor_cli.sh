@@ -4,7 +4,7 @@
 # documented output for the stub scenarios' GPUs (condor_check.py).
 source "$GM_SRC/tests/lib.sh"
 command -v python3 >/dev/null || skip "python3 missing"
-PY=$(python3 -c 'import sys; print(sys.executable)')
+PY=$(gm_consumers_py)
 "$PY" -c 'import classad2' 2>/dev/null || "$PY" -c 'import classad' 2>/dev/null ||
     skip "HTCondor's classad module missing (pip install htcondor; scripts/test installs it)"
 [ -e "$GM_STUB_DIR/libnvidia-ml.so.1" ] || skip "stub NVML not built"
