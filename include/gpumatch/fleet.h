@@ -85,6 +85,10 @@ char *gm_matrix_to_html(const gm_matrix *m, const char *title, gm_error *err);
  * nodes->nodes[i]. JSON text (caller frees) or NULL with err set. */
 char *gm_verdicts_to_json(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
                           gm_error *err);
+/* `check --format csv`: a row per node and per GPU (RFC 4180, CRLF), after a
+ * header row when header is true. */
+char *gm_verdicts_to_csv(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
+                         bool header, gm_error *err);
 
 /* For a requirement that fits on no node: the constraint that blocks it,
  * e.g. "no GPU has both >= 100000 MiB and CC 9.0 (where its code runs)".

@@ -8,6 +8,7 @@
 #include "gpumatch/cdi.h"
 #include "gpumatch/common.h"
 #include "gpumatch/condor_discovery.h"
+#include "gpumatch/doc.h"
 #include "gpumatch/driverfiles.h"
 #include "gpumatch/elfscan.h"
 #include "gpumatch/error.h"

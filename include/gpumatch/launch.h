@@ -33,6 +33,8 @@ typedef struct {
     char *const *cmd;           /* command in the container (may be empty) */
     size_t n_cmd;
     long gpus;                  /* devices to give; 0 = the requirement's device_count */
+    bool all_gpus;              /* every usable device (at least device_count); MIG
+                                 * instances are then not used, as for gpus > 1 */
     const char *capabilities;   /* NVIDIA_DRIVER_CAPABILITIES for docker; NULL = "compute,utility" */
     const gm_strlist *image_env; /* the image's Env ("KEY=VALUE"), for NVIDIA_REQUIRE_*; may be NULL */
     /* docker: --device nvidia.com/gpu=ID (CDI) instead of --gpus; the NVIDIA

@@ -29,7 +29,8 @@ static void usage(FILE *f) {
             "  --config FILE      KEY = VALUE lines with the long option names (no --)\n"
             "Logs one line per state change on stderr. SIGTERM/SIGINT stop it after the\n"
             "current evaluation; files are replaced atomically.\n"
-            "exit: 0 ok (or stopped by signal), 2 bad usage, 3 probe or an output failed (--once)\n");
+            "here: 0 also when stopped by signal; 3 probe or an output failed (--once)\n");
+    gm_cli_exit_help(f);
 }
 
 typedef struct {

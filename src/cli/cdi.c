@@ -24,11 +24,13 @@ static void usage(FILE *f) {
             "  or to standard output; GPUs come from NODE.json or the probe\n"
             "  --driver-root: libraries and binaries from there (a driver container, e.g.\n"
             "  /run/nvidia/driver), device nodes from the host --root\n"
-            "exit: 0 written, 2 bad input, 3 no driver / no GPU device nodes\n");
+            "here: 3 also when no GPU device node is found\n");
+    gm_cli_exit_help(f);
 }
 
 static int generate(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'R'},
+                                         {"nodes", required_argument, 0, 'n'},
                                          {"node", required_argument, 0, 'n'},
                                          {"driver-root", required_argument, 0, 'D'},
                                          {"capabilities", required_argument, 0, 'c'},
@@ -39,8 +41,8 @@ static int generate(int argc, char **argv) {
     const char *node_file = NULL, *output = NULL, *driver_root = NULL;
     gm_error err = {0};
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:n:D:c:o:h", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "cdi", .shortopts = "n:o:h", .longopts = opts};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'R': o.root = optarg; break;
         case 'n': node_file = optarg; break;
@@ -53,7 +55,7 @@ static int generate(int argc, char **argv) {
             break;
         case 'o': output = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        default: return GM_EXIT_INPUT;
         }
     }
     if (optind < argc) {

@@ -8,15 +8,21 @@
 #include "gpumatch/match.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: gpumatch check --node NODE.json [--node ...] --require REQ.json|PATH [--json]\n"
-               "       [--details]\n"
+    fprintf(f, "usage: gpumatch check -n NODES -r REQ [-r REQ ...] [--details | --summary]\n"
+               "       [-j | -f table|json|csv] [-o FILE]\n"
+               "  -n, --nodes NODES  node documents: a file (one node, a list, or {\"nodes\": [...]}),\n"
+               "                     a directory (its *.json), a glob, or - (stdin); repeats;\n"
+               "                     --node is the same option\n"
+               "  -r, --require REQ  a requirement document or Arvados container request, or\n"
+               "                     anything `gpumatch inspect` reads (binary, directory, wheel,\n"
+               "                     image), inspected first (no device code in it is exit 2);\n"
+               "                     repeats: one section per requirement\n"
                "  default: identical nodes grouped into kinds, a summary first; --details\n"
                "  prints every node and GPU\n"
-               "  NODE.json: a node document, a list of them, or {\"nodes\": [...]}\n"
-               "  REQ.json:  a requirement document or an Arvados container request\n"
-               "  PATH:      anything `gpumatch inspect` reads (binary, directory, wheel, image):\n"
-               "             inspected first; no device code in it is exit 2\n"
-               "exit: 0 at least one node fits, 1 none fits, 2 bad input\n");
+               "  -j, --json; -f, --format table|json|csv (csv: one row per node and GPU)\n"
+               "  -o, --output FILE  write there (atomically, keeping FILE's mode)\n"
+               "here: 0 every requirement fits on at least one node, 1 one fits on none\n");
+    gm_cli_exit_help(f);
 }
 
 static void join(const gm_strlist *l, char *buf, size_t len) {
@@ -182,100 +188,139 @@ static int print_summary(const gm_node_list *nodes, const gm_verdict *v, const g
     return 0;
 }
 
+/* The verdicts of one requirement on every node; NULL after an error (printed). */
+static gm_verdict *match_all(const gm_node_list *nodes, const gm_requirement *req, bool *any) {
+    gm_error err = {0};
+    gm_verdict *v = calloc(nodes->n + 1, sizeof *v); /* never calloc(0) */
+    if (!v) {
+        gm_cli_errorf("check", "out of memory");
+        return NULL;
+    }
+    *any = false;
+    for (size_t i = 0; i < nodes->n; i++) {
+        if (gm_match(&nodes->nodes[i], req, &v[i], &err) < 0) {
+            gm_cli_error("check", &err);
+            for (size_t k = 0; k < i; k++)
+                gm_verdict_free(&v[k]);
+            free(v);
+            return NULL;
+        }
+        *any |= v[i].ok;
+    }
+    return v;
+}
+
 int gm_cli_check(int argc, char **argv) {
-    static const struct option opts[] = {{"node", required_argument, 0, 'n'},
+    static const struct option opts[] = {{"nodes", required_argument, 0, 'n'},
+                                         {"node", required_argument, 0, 'n'},
                                          {"require", required_argument, 0, 'r'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
                                          {"details", no_argument, 0, 'd'},
+                                         {"summary", no_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *req_path = NULL;
-    bool as_json = false, details = false;
+    const char *out_path = NULL;
+    bool details = false;
+    int fmt = -1;
     gm_node_list nodes = {0};
-    gm_requirement req;
+    gm_cli_reqs reqs = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    gm_requirement_init(&req);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:r:jh", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "check", .shortopts = "n:r:jf:o:h", .longopts = opts,
+                      .repeatable = "nr"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'n':
-            if (gm_node_list_load(optarg, &nodes, &err) < 0) {
-                gm_cli_error("check", &err);
+            if (gm_cli_nodes_add("check", optarg, &nodes) != GM_EXIT_OK)
                 goto out;
-            }
             break;
         case 'r':
-            req_path = optarg;
+            if (gm_cli_require_add("check", optarg, &reqs) != GM_EXIT_OK)
+                goto out;
             break;
         case 'j':
-            as_json = true;
+        case 'f':
+            if (gm_cli_format_set("check", &fmt, c == 'j' ? "json" : optarg, GM_FMT_ALL))
+                goto out;
             break;
-        case 'd':
-            details = true;
-            break;
+        case 'o': out_path = optarg; break;
+        case 'd': details = true; break;
+        case 's': details = false; break;
         case 'h':
             usage(stdout);
             rc = GM_EXIT_OK;
             goto out;
-        default:
-            usage(stderr);
-            goto out;
+        default: goto out;
         }
     }
     if (optind < argc) {
         gm_cli_errorf("check", "unexpected argument '%s'", argv[optind]);
         goto out;
     }
-    if (!req_path || !nodes.n) {
-        gm_cli_errorf("check", "need --require REQ.json and at least one --node NODE.json "
+    if (!reqs.n || !nodes.n) {
+        gm_cli_errorf("check", "need --require REQ and at least one --nodes NODES "
                                "(with at least one node)");
         goto out;
     }
-    /* A requirement document, or software to inspect first (binary, tree,
-     * wheel, image): one step for users. */
-    if (gm_cli_is_json_file(req_path)) {
-        if (gm_requirement_load(req_path, &req, &err) < 0) {
-            gm_cli_error("check", &err);
-            goto out;
-        }
-    } else if ((rc = gm_cli_inspect_require(req_path, &req)) != GM_EXIT_OK) {
+    gm_cli_redirect to_file;
+    if (gm_cli_stdout_begin("check", out_path, &to_file) != GM_EXIT_OK)
         goto out;
-    }
-    rc = GM_EXIT_INPUT;
-    gm_verdict *v = calloc(nodes.n + 1, sizeof *v); /* never calloc(0) */
-    if (!v) {
-        gm_cli_errorf("check", "out of memory");
-        goto out;
-    }
-    bool any = false;
-    for (size_t i = 0; i < nodes.n; i++) {
-        if (gm_match(&nodes.nodes[i], &req, &v[i], &err) < 0) {
-            gm_cli_error("check", &err);
-            for (size_t k = 0; k < i; k++)
-                gm_verdict_free(&v[k]);
-            free(v);
-            goto out;
-        }
-        any |= v[i].ok;
-    }
-    rc = any ? GM_EXIT_OK : GM_EXIT_NO;
-    if (as_json) {
-        char *s = gm_verdicts_to_json(&nodes, v, req_path, &err);
-        if (!s || gm_cli_output("check", NULL, s) != GM_EXIT_OK)
+    /* several requirements: every one must fit somewhere, as in matrix */
+    rc = GM_EXIT_OK;
+    if (fmt == GM_FMT_JSON && reqs.n > 1)
+        printf("[\n");
+    for (size_t r = 0; r < reqs.n && rc != GM_EXIT_INPUT; r++) {
+        const char *req_path = reqs.items[r].path;
+        bool any;
+        gm_verdict *v = match_all(&nodes, &reqs.items[r].req, &any);
+        if (!v) {
             rc = GM_EXIT_INPUT;
-        free(s);
-    } else if (details) {
-        print_table(&nodes, v, req_path);
-    } else if (print_summary(&nodes, v, &req, req_path, &err) < 0) {
-        gm_cli_error("check", &err);
+            break;
+        }
+        if (!any)
+            rc = GM_EXIT_NO;
+        char *s = NULL;
+        if (fmt == GM_FMT_JSON || fmt == GM_FMT_CSV) {
+            s = fmt == GM_FMT_JSON ? gm_verdicts_to_json(&nodes, v, req_path, &err)
+                                   : gm_verdicts_to_csv(&nodes, v, req_path, r == 0, &err);
+            if (!s) {
+                gm_cli_error("check", &err);
+                rc = GM_EXIT_INPUT;
+            } else if (fmt == GM_FMT_JSON && reqs.n > 1) {
+                /* a list of verdict documents, one per requirement */
+                s[strlen(s) - 1] = 0;
+                printf("%s%s\n", s, r + 1 < reqs.n ? "," : "");
+            } else {
+                fputs(s, stdout);
+            }
+            free(s);
+        } else {
+            if (r)
+                printf("\n");
+            if (details)
+                print_table(&nodes, v, req_path);
+            else if (print_summary(&nodes, v, &reqs.items[r].req, req_path, &err) < 0) {
+                gm_cli_error("check", &err);
+                rc = GM_EXIT_INPUT;
+            }
+        }
+        for (size_t i = 0; i < nodes.n; i++)
+            gm_verdict_free(&v[i]);
+        free(v);
+    }
+    if (fmt == GM_FMT_JSON && reqs.n > 1 && rc != GM_EXIT_INPUT)
+        printf("]\n");
+    if (fflush(stdout) != 0 && !out_path) {
+        gm_cli_errorf("check", "cannot write to standard output");
         rc = GM_EXIT_INPUT;
     }
-    for (size_t i = 0; i < nodes.n; i++)
-        gm_verdict_free(&v[i]);
-    free(v);
+    int orc = gm_cli_stdout_end("check", &to_file, rc != GM_EXIT_INPUT);
+    if (orc != GM_EXIT_OK)
+        rc = orc;
 out:
     gm_node_list_free(&nodes);
-    gm_requirement_free(&req);
+    gm_cli_reqs_free(&reqs);
     return rc;
 }

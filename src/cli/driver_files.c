@@ -10,31 +10,43 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch driver-files [--root DIR] [--capabilities LIST] [--node NODE.json]\n"
-            "                             [--driver-version VER] [--ldcache PATH] [--json]\n"
+            "usage: gpumatch driver-files [--root DIR] [--capabilities LIST] [-n NODES [--host NAME]]\n"
+            "                             [--driver-version VER] [--ldcache PATH]\n"
+            "                             [-j | -f table|json] [-o FILE]\n"
             "  LIST: compute,utility,video,graphics or all (default compute,utility)\n"
             "  the driver version comes from --driver-version, the node document, or\n"
             "  ROOT/proc/driver/nvidia/version; only libraries of that version are listed,\n"
             "  other versions are reported as stale\n"
-            "exit: 0 found, 2 bad input, 3 no driver / libcuda, libnvidia-ml or a device node missing\n");
+            "  -n, --nodes NODES: the node document (file, directory, glob, -; --node is the\n"
+            "  same), one node or --host NAME's\n"
+            "  -j, --json; -f, --format table|json; -o, --output FILE (atomic)\n"
+            "here: 3 also when libcuda, libnvidia-ml or a device node is missing\n");
+    gm_cli_exit_help(f);
 }
 
 int gm_cli_driver_files(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'R'},
                                          {"capabilities", required_argument, 0, 'c'},
+                                         {"nodes", required_argument, 0, 'n'},
                                          {"node", required_argument, 0, 'n'},
+                                         {"host", required_argument, 0, 'H'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
                                          {"driver-version", required_argument, 0, 'd'},
                                          {"ldcache", required_argument, 0, 'l'},
                                          {"json", no_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_driver_files_opts o = {0};
-    const char *node_file = NULL;
+    const char *host = NULL, *out_path = NULL;
+    gm_strlist node_files = {0};
     bool as_json = false;
+    int fmt = -1;
     gm_error err = {0};
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:c:n:d:l:jh", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "driver-files", .shortopts = "n:jf:o:h", .longopts = opts,
+                      .repeatable = "n"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'R': o.root = optarg; break;
         case 'c':
@@ -43,28 +55,40 @@ int gm_cli_driver_files(int argc, char **argv) {
                 return GM_EXIT_INPUT;
             }
             break;
-        case 'n': node_file = optarg; break;
+        case 'n': gm_strlist_add(&node_files, optarg); break;
+        case 'H': host = optarg; break;
+        case 'o': out_path = optarg; break;
         case 'd': o.driver_version = optarg; break;
         case 'l': o.ldcache = optarg; break;
-        case 'j': as_json = true; break;
-        case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        case 'j':
+        case 'f':
+            if (gm_cli_format_set("driver-files", &fmt, c == 'j' ? "json" : optarg, GM_FMT_TJ)) {
+                gm_strlist_free(&node_files);
+                return GM_EXIT_INPUT;
+            }
+            as_json = fmt == GM_FMT_JSON;
+            break;
+        case 'h': gm_strlist_free(&node_files); usage(stdout); return GM_EXIT_OK;
+        default: gm_strlist_free(&node_files); return GM_EXIT_INPUT;
         }
     }
     if (optind < argc) {
         gm_cli_errorf("driver-files", "unexpected argument '%s'", argv[optind]);
+        gm_strlist_free(&node_files);
         return GM_EXIT_INPUT;
     }
     gm_node node;
     char vbuf[32];
     gm_node_init(&node);
-    if (node_file) {
-        int rc = gm_cli_load_node("driver-files", node_file, o.root, &node, false);
+    if (node_files.n || host) {
+        int rc = gm_cli_load_nodes_pick("driver-files", &node_files, host, o.root, &node, false);
+        gm_strlist_free(&node_files);
         if (rc != GM_EXIT_OK)
             return rc;
         if (!o.driver_version)
             o.driver_version = gm_cli_node_driver(&node, vbuf);
     }
+    gm_strlist_free(&node_files);
     gm_driver_files f;
     int st = gm_driver_files_find(&o, &f, &err);
     gm_node_free(&node);
@@ -75,13 +99,14 @@ int gm_cli_driver_files(int argc, char **argv) {
     for (size_t i = 0; i < f.warnings.n; i++)
         gm_cli_errorf("driver-files", "warning: %s", f.warnings.items[i]);
     int rc = GM_EXIT_OK;
+    gm_cli_redirect to_file;
     if (as_json) {
         char *s = gm_driver_files_to_json(&f, &err);
-        rc = s ? gm_cli_output("driver-files", NULL, s) : GM_EXIT_INPUT;
+        rc = s ? gm_cli_output("driver-files", out_path, s) : GM_EXIT_INPUT;
         if (!s)
             gm_cli_error("driver-files", &err);
         free(s);
-    } else {
+    } else if ((rc = gm_cli_stdout_begin("driver-files", out_path, &to_file)) == GM_EXIT_OK) {
         printf("driver %s (from %s), ld.so.cache %s (%s)\n", f.driver_version, f.driver_source,
                f.ldcache_path, f.ldcache_format);
         printf("%-9s %-9s %s\n", "KIND", "CAP", "PATH");
@@ -105,6 +130,7 @@ int gm_cli_driver_files(int argc, char **argv) {
                    f.stale[i].reason);
         for (size_t i = 0; i < f.missing.n; i++)
             printf("missing   %-9s %s\n", "-", f.missing.items[i]);
+        rc = gm_cli_stdout_end("driver-files", &to_file, true);
     }
     if (rc == GM_EXIT_OK && f.missing.n)
         rc = GM_EXIT_ENV;

@@ -6,32 +6,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include "cli/cli.h"
+#include "gpumatch/doc.h"
 #include "gpumatch/export.h"
 #include "gpumatch/io.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: gpumatch export --to FORMAT [--node | --require] [--nodes CLUSTER.json] FILE [-o OUT]\n"
+    fprintf(f, "usage: gpumatch export --to FORMAT [-n NODES]... [-r REQ] [FILE] [-o OUT]\n"
                "  FORMAT: k8s-labels, dra, slurm, htcondor, arvados\n"
-               "  FILE: a node document (or list of nodes) or a requirement document;\n"
-               "        detected from its fields unless --node or --require is given\n"
-               "  --nodes: (slurm, requirements) keep only features the cluster's nodes have\n"
-               "  -o DIR: (nodes) one file per node, DIR/NAME.{features,yaml,conf,condor}\n"
-               "exit: 0 written, 2 bad usage or input\n");
-}
-
-/* A node document has devices/driver fields or is a node list. */
-static bool looks_like_node(const char *text, size_t len) {
-    json_t *j = json_loadb(text, len, 0, NULL);
-    bool node = false;
-    const json_t *o = json_is_array(j) ? json_array_get(j, 0) : j;
-    if (json_is_object(o))
-        node = json_object_get(o, "devices") || json_object_get(o, "driver_version") ||
-               json_object_get(o, "nodes") || json_object_get(o, "hostname") ||
-               json_object_get(o, "instance_type");
-    json_decref(j);
-    return node;
+               "  -r, --require REQ  the requirement to export: a document, or a binary,\n"
+               "                     directory, wheel or image (inspected first)\n"
+               "  -n, --nodes NODES  the nodes to export (file, directory, glob, -; repeats;\n"
+               "                     --node is the same); with --require and --to slurm, the\n"
+               "                     cluster: keep only features its nodes have\n"
+               "  FILE: a node or requirement document, detected from its fields\n"
+               "  -o, --output OUT   write there; for nodes, a directory OUT gets one file\n"
+               "                     per node, OUT/NAME.{features,yaml,conf,condor}\n");
+    gm_cli_exit_help(f);
 }
 
 /* -o DIR: one file per node and target, named after the node. */
@@ -75,47 +66,66 @@ static int per_node_files(gm_export_format fmt, const gm_node_list *nodes, const
 
 int gm_cli_export(int argc, char **argv) {
     static const struct option opts[] = {{"to", required_argument, 0, 't'},
-                                         {"node", no_argument, 0, 'n'},
-                                         {"require", no_argument, 0, 'r'},
-                                         {"nodes", required_argument, 0, 'N'},
+                                         {"nodes", required_argument, 0, 'n'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"require", required_argument, 0, 'r'},
                                          {"output", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *to = NULL, *out_path = NULL, *cluster_path = NULL;
-    int kind = 0; /* 1 node, 2 requirement */
+    const char *to = NULL, *out_path = NULL;
     int c, rc = GM_EXIT_INPUT;
     gm_error err = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "t:nro:N:h", opts, NULL)) != -1) {
+    char *res = NULL;
+    gm_strlist notes = {0};
+    gm_node_list nodes = {0};
+    gm_cli_reqs reqs = {0};
+    gm_cli_args ga = {.verb = "export", .shortopts = "t:n:r:o:h", .longopts = opts,
+                      .repeatable = "n"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 't': to = optarg; break;
-        case 'n': kind = 1; break;
-        case 'r': kind = 2; break;
+        case 'n':
+            if (gm_cli_nodes_add("export", optarg, &nodes) != GM_EXIT_OK)
+                goto out;
+            break;
+        case 'r':
+            if (gm_cli_require_add("export", optarg, &reqs) != GM_EXIT_OK)
+                goto out;
+            break;
         case 'o': out_path = optarg; break;
-        case 'N': cluster_path = optarg; break;
-        case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
+        default: goto out;
         }
     }
     gm_export_format fmt;
-    if (!to) { gm_cli_errorf("export", "need --to FORMAT (k8s-labels, dra, slurm, htcondor, arvados)"); return GM_EXIT_INPUT; }
-    if (gm_export_format_parse(to, &fmt, &err) < 0) { gm_cli_error("export", &err); return GM_EXIT_INPUT; }
-    if (optind + 1 != argc) { gm_cli_errorf("export", "need exactly one input FILE"); return GM_EXIT_INPUT; }
-    const char *path = argv[optind];
-    char *text = NULL, *res = NULL;
-    size_t len = 0;
-    gm_strlist notes = {0};
-    gm_node_list nodes = {0}, cluster = {0};
-    gm_requirement req;
-    gm_requirement_init(&req);
-    if (gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, &err) < 0) {
-        gm_cli_error("export", &err);
-        rc = gm_cli_exit_for(err.code) == GM_EXIT_ENV ? GM_EXIT_INPUT : gm_cli_exit_for(err.code);
+    if (!to) { gm_cli_errorf("export", "need --to FORMAT (k8s-labels, dra, slurm, htcondor, arvados)"); goto out; }
+    if (gm_export_format_parse(to, &fmt, &err) < 0) { gm_cli_error("export", &err); goto out; }
+    if (optind + 1 < argc) { gm_cli_errorf("export", "unexpected argument '%s'", argv[optind + 1]); goto out; }
+    if (optind < argc) {
+        /* FILE: its kind from its fields */
+        const char *path = argv[optind];
+        char *text = NULL;
+        size_t len = 0;
+        if (strcmp(path, "-") && gm_cli_is_json_file(path) &&
+            gm_read_file(path, GM_MAX_DOC_BYTES, &text, &len, &err) < 0) {
+            gm_cli_error("export", &err);
+            goto out;
+        }
+        bool node = text && gm_doc_kind_of(text, len, NULL) == GM_DOC_NODE;
+        free(text);
+        if (!node ? gm_cli_require_add("export", path, &reqs)
+                  : gm_cli_nodes_add("export", path, &nodes))
+            goto out;
+    }
+    if (reqs.n > 1) {
+        gm_cli_errorf("export", "one requirement at a time (got %zu)", reqs.n);
         goto out;
     }
-    if (!kind) kind = looks_like_node(text, len) ? 1 : 2;
-    if (kind == 1) {
-        if (gm_node_list_parse(text, len, path, &nodes, &err) < 0) { gm_cli_error("export", &err); goto out; }
+    if (!reqs.n && !nodes.n) {
+        gm_cli_errorf("export", "need a FILE, --require REQ or --nodes NODES");
+        goto out;
+    }
+    if (!reqs.n) {
         struct stat st;
         if (out_path && stat(out_path, &st) == 0 && S_ISDIR(st.st_mode)) {
             rc = per_node_files(fmt, &nodes, out_path, &notes);
@@ -125,16 +135,16 @@ int gm_cli_export(int argc, char **argv) {
             gm_cli_error("export", &err);
             goto out;
         }
-
     } else {
-        if (cluster_path && gm_node_list_load(cluster_path, &cluster, &err) < 0) {
-            gm_cli_error("export", &err);
+        const gm_requirement *req = &reqs.items[0].req;
+        if (nodes.n && fmt != GM_EXPORT_SLURM) {
+            gm_cli_errorf("export", "--nodes with a requirement is for --to slurm (the cluster's "
+                                    "features)");
             goto out;
         }
-        if (gm_requirement_parse(text, len, path, &req, &err) < 0 ||
-            (fmt == GM_EXPORT_SLURM && cluster_path
-                 ? gm_export_slurm_req_for(&req, &cluster, &res, &notes, &err)
-                 : gm_export_requirement(fmt, &req, &res, &notes, &err)) < 0) {
+        if ((fmt == GM_EXPORT_SLURM && nodes.n
+                 ? gm_export_slurm_req_for(req, &nodes, &res, &notes, &err)
+                 : gm_export_requirement(fmt, req, &res, &notes, &err)) < 0) {
             gm_cli_error("export", &err);
             goto out;
         }
@@ -144,10 +154,8 @@ int gm_cli_export(int argc, char **argv) {
     rc = res ? gm_cli_output("export", out_path, res) : GM_EXIT_INPUT;
 out:
     free(res);
-    free(text);
     gm_strlist_free(&notes);
     gm_node_list_free(&nodes);
-    gm_node_list_free(&cluster);
-    gm_requirement_free(&req);
+    gm_cli_reqs_free(&reqs);
     return rc;
 }

@@ -22,8 +22,9 @@ static void usage(FILE *f) {
             "  --entries  list every fat binary entry in the report\n"
             "  --confirm  also decompress the head of compressed entries to check them\n"
             "  --verify   decompress and check every entry completely\n"
-            "exit: 0 ok, 1 no device code found (the JSON says \"device_code\": false),\n"
-            "      2 bad usage or a malformed, unreadable or unsupported input\n");
+            "  -o FILE    write the report (or the --json document, the --list) to FILE\n"
+            "here: 1 means no device code found (the JSON says \"device_code\": false)\n");
+    gm_cli_exit_help(f);
 }
 
 static const char *short_target(const gm_target *t, char buf[GM_VERSION_STR_MAX]) {
@@ -235,50 +236,6 @@ static void print_summary(const gm_requirement *req) {
     free(cov);
 }
 
-bool gm_cli_is_json_file(const char *path) {
-    /* O_NONBLOCK: a FIFO nobody writes to must not hang the sniff (issue 13) */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
-    if (fd >= 0 && !f)
-        close(fd);
-    int ch = EOF;
-    if (f) {
-        do
-            ch = fgetc(f);
-        while (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
-        fclose(f);
-    }
-    return ch == '{' || ch == '[';
-}
-
-int gm_cli_inspect_require(const char *path, gm_requirement *req) {
-    gm_inspect in;
-    gm_error err = {0};
-    gm_inspect_init(&in, GM_FATBIN_HEADERS);
-    int st = gm_inspect_add_path(&in, path, NULL, &err), rc = GM_EXIT_OK;
-    if (st < 0) {
-        gm_cli_error("check", &err);
-        rc = GM_EXIT_INPUT;
-    }
-    for (size_t i = 0; i < in.errors.n; i++) {
-        gm_cli_errorf("check", "%s", in.errors.items[i]);
-        rc = GM_EXIT_INPUT;
-    }
-    if (rc == GM_EXIT_OK && !gm_inspect_found_device_code(&in)) {
-        gm_cli_errorf("check", "%s: no device code found: nothing to check", path);
-        rc = GM_EXIT_INPUT;
-    }
-    if (rc == GM_EXIT_OK) {
-        gm_requirement_free(req);
-        if (gm_inspect_requirement_opts(&in, true, req, &err) < 0) {
-            gm_cli_error("check", &err);
-            rc = GM_EXIT_INPUT;
-        }
-    }
-    gm_inspect_free(&in);
-    return rc;
-}
-
 /* Per entry point of a tree: the compute capabilities where one of its
  * variants has every required module loading, and the variants' runtimes. */
 static void print_entry_points(const gm_requirement *r) {
@@ -341,7 +298,8 @@ int gm_cli_inspect(int argc, char **argv) {
     const char *output = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "inspect", .shortopts = "o:jh", .longopts = opts};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'l': list = true; break;
@@ -350,7 +308,7 @@ int gm_cli_inspect(int argc, char **argv) {
         case 'V': depth = GM_FATBIN_VERIFY; break;
         case 'o': output = optarg; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        default: return GM_EXIT_INPUT;
         }
     }
     if (optind >= argc || (json && list)) {
@@ -380,6 +338,12 @@ int gm_cli_inspect(int argc, char **argv) {
         gm_inspect_free(&in);
         return rc;
     }
+    /* -o without --json: the report (or --list) goes to the file */
+    gm_cli_redirect to_file;
+    if (gm_cli_stdout_begin("inspect", json ? NULL : output, &to_file) != GM_EXIT_OK) {
+        gm_inspect_free(&in);
+        return GM_EXIT_INPUT;
+    }
     if (list) {
         for (size_t i = 0; i < in.n_files; i++) {
             char *t = gm_inspect_cuobjdump_list(&in.files[i], &err);
@@ -392,7 +356,8 @@ int gm_cli_inspect(int argc, char **argv) {
             free(t);
         }
         gm_inspect_free(&in);
-        return rc;
+        int orc = gm_cli_stdout_end("inspect", &to_file, rc != GM_EXIT_INPUT);
+        return orc != GM_EXIT_OK ? orc : rc;
     }
     gm_requirement req;
     /* The report lists modules file by file: the flat form; the document (and
@@ -401,6 +366,7 @@ int gm_cli_inspect(int argc, char **argv) {
               : gm_inspect_requirement_flat(&in, false, &req, &err)) < 0) {
         gm_cli_error("inspect", &err);
         gm_inspect_free(&in);
+        gm_cli_stdout_end("inspect", &to_file, false);
         return GM_EXIT_INPUT;
     }
     /* Nothing found is an answer, not a pass. */
@@ -441,5 +407,6 @@ int gm_cli_inspect(int argc, char **argv) {
     }
     gm_requirement_free(&req);
     gm_inspect_free(&in);
-    return rc;
+    int orc = gm_cli_stdout_end("inspect", &to_file, rc != GM_EXIT_INPUT);
+    return orc != GM_EXIT_OK ? orc : rc;
 }

@@ -17,11 +17,17 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: gpumatch launch --runtime docker|podman|singularity|apptainer\n"
-            "         --require REQ.json [--node NODE.json] [--root DIR] [--gpus N]\n"
+            "         -r REQ [-n NODES [--host NAME]] [--root DIR] [--gpus N|all]\n"
             "         [--capabilities LIST] [--image-env KEY=VALUE]... [--program PATH]\n"
             "         [--no-preflight] [--dry-run | --engine-api] [--cdi auto|yes|no]\n"
             "         [--nvccli] IMAGE [-- CMD...]\n"
             "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
+            "  -r, --require REQ: a requirement document, or a binary, directory, wheel or\n"
+            "    image (inspected first); --runtime has no short option\n"
+            "  -n, --nodes NODES: node documents (file, directory, glob, -; --node is the\n"
+            "    same); --host NAME picks that hostname's node, else they must hold one;\n"
+            "    without --nodes this node is probed\n"
+            "  --gpus all: every compatible GPU (MIG instances are not combined)\n"
             "  --dry-run prints the command, one shell-quoted argument per line;\n"
             "  --engine-api prints the Docker Engine API create body (DeviceRequests);\n"
             "  --cdi (docker): --device nvidia.com/gpu=ID when a CDI spec under ROOT/etc/cdi\n"
@@ -30,8 +36,8 @@ static void usage(FILE *f) {
             "  before exec, preflight checks this host (--no-preflight skips it);\n"
             "  --prove TARGET then loads TARGET's modules on the picked GPUs (gpumatch prove)\n"
             "  and refuses with prove's exit code unless it is 0\n"
-            "exit: 0 started/printed, 1 refused (reasons on stderr), 2 bad input,\n"
-            "      3 no driver or runtime\n");
+            "here: 0 started/printed, 1 refused (reasons on stderr)\n");
+    gm_cli_exit_help(f);
 }
 
 static void print_quoted(const char *s) {
@@ -65,9 +71,11 @@ static int run_preflight(const char *root, const gm_node *node, const gm_strlist
 }
 
 int gm_cli_launch(int argc, char **argv) {
-    static const struct option opts[] = {{"runtime", required_argument, 0, 'r'},
-                                         {"require", required_argument, 0, 'q'},
+    static const struct option opts[] = {{"runtime", required_argument, 0, 'T'},
+                                         {"require", required_argument, 0, 'r'},
+                                         {"nodes", required_argument, 0, 'n'},
                                          {"node", required_argument, 0, 'n'},
+                                         {"host", required_argument, 0, 'H'},
                                          {"root", required_argument, 0, 'R'},
                                          {"gpus", required_argument, 0, 'g'},
                                          {"capabilities", required_argument, 0, 'c'},
@@ -82,37 +90,46 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_launch_opts lo = {0};
-    const char *req_path = NULL, *node_file = NULL, *root = NULL, *prove = NULL;
+    const char *root = NULL, *prove = NULL, *host = NULL;
+    gm_strlist node_files = {0};
+    gm_cli_reqs reqs = {0};
     bool dry = false, api = false, preflight = true, have_rt = false;
     int cdi_mode = 0; /* docker: 0 auto (a CDI spec naming the devices), 1 yes, -1 no */
     gm_strlist image_env = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    gm_requirement req;
     gm_node node;
     gm_launch_plan plan = {0};
-    gm_requirement_init(&req);
     gm_node_init(&node);
-    optind = 1;
     /* '+': options end at IMAGE, so the container command is never parsed here. */
-    while ((c = getopt_long(argc, argv, "+r:q:n:R:g:c:e:p:PdahC:NV:", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "launch", .shortopts = "+r:n:h", .longopts = opts,
+                      .repeatable = "ne"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
-        case 'r':
+        case 'T':
             if (gm_runtime_parse(optarg, &lo.runtime, &err) < 0) {
                 gm_cli_error("launch", &err);
                 goto out;
             }
             have_rt = true;
             break;
-        case 'q': req_path = optarg; break;
-        case 'n': node_file = optarg; break;
+        case 'r':
+            if (gm_cli_require_add("launch", optarg, &reqs) != GM_EXIT_OK)
+                goto out;
+            break;
+        case 'n': gm_strlist_add(&node_files, optarg); break;
+        case 'H': host = optarg; break;
         case 'R': root = optarg; break;
         case 'g': {
             char *end;
             errno = 0;
+            if (!strcmp(optarg, "all")) {
+                lo.all_gpus = true;
+                break;
+            }
             lo.gpus = strtol(optarg, &end, 10);
             if (errno || *end || end == optarg || lo.gpus < 1 || lo.gpus > 1024) {
-                gm_cli_errorf("launch", "--gpus: \"%s\" is not a count from 1 to 1024", optarg);
+                gm_cli_errorf("launch", "--gpus: \"%s\" is not all or a count from 1 to 1024", optarg);
                 goto out;
             }
             break;
@@ -141,11 +158,11 @@ int gm_cli_launch(int argc, char **argv) {
             break;
         case 'N': lo.nvccli = true; break;
         case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
-        default: usage(stderr); goto out;
+        default: goto out;
         }
     }
-    if (!have_rt || !req_path) {
-        gm_cli_errorf("launch", "need --runtime and --require REQ.json");
+    if (!have_rt || !reqs.n) {
+        gm_cli_errorf("launch", "need --runtime and --require REQ");
         goto out;
     }
     if (dry && api) {
@@ -172,15 +189,16 @@ int gm_cli_launch(int argc, char **argv) {
     lo.n_cmd = (size_t)(argc - optind);
     lo.image_env = image_env.n ? &image_env : NULL;
 
-    if (gm_requirement_load(req_path, &req, &err) < 0) {
-        gm_cli_error("launch", &err);
+    if (reqs.n > 1) {
+        gm_cli_errorf("launch", "one requirement per container (got %zu)", reqs.n);
         goto out;
     }
-    rc = gm_cli_load_node("launch", node_file, root, &node, false);
+    const gm_requirement *req = &reqs.items[0].req;
+    rc = gm_cli_load_nodes_pick("launch", &node_files, host, root, &node, false);
     if (rc != GM_EXIT_OK)
         goto out;
     rc = GM_EXIT_INPUT;
-    if (gm_launch_prepare(&node, &req, &lo, &plan, &err) < 0) {
+    if (gm_launch_prepare(&node, req, &lo, &plan, &err) < 0) {
         gm_cli_error("launch", &err);
         goto out;
     }
@@ -195,7 +213,7 @@ int gm_cli_launch(int argc, char **argv) {
                                         "nvidia.com/gpu=ID", spec);
             gm_launch_plan_free(&plan);
             lo.docker_cdi = true;
-            if (gm_launch_prepare(&node, &req, &lo, &plan, &err) < 0) {
+            if (gm_launch_prepare(&node, req, &lo, &plan, &err) < 0) {
                 free(spec);
                 gm_cli_error("launch", &err);
                 goto out;
@@ -276,7 +294,8 @@ int gm_cli_launch(int argc, char **argv) {
     rc = errno == ENOENT ? GM_EXIT_ENV : GM_EXIT_INPUT;
 out:
     gm_launch_plan_free(&plan);
-    gm_requirement_free(&req);
+    gm_cli_reqs_free(&reqs);
+    gm_strlist_free(&node_files);
     gm_node_free(&node);
     gm_strlist_free(&image_env);
     return rc;

@@ -27,34 +27,28 @@ static const verb verbs[] = {
     {"agent", gm_cli_agent, "keep NFD, Prometheus and Slurm views of this node current"},
 };
 
-/* Levenshtein distance, for "did you mean" on mistyped verbs. */
-static size_t edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 static void usage(FILE *f) {
-    fprintf(f, "usage: gpumatch VERB [options]   (gpumatch VERB --help for details)\n\nverbs:\n");
+    fprintf(f, "usage: gpumatch VERB [options] | --version | --help   (gpumatch VERB --help for\n"
+               "       details)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         fprintf(f, "  %-13s %s\n", verbs[i].name, verbs[i].help);
-    fprintf(f, "\n  --version     print the version\n");
-    fprintf(f, "\nexit codes: 0 yes/success, 1 no (nothing fits, a check failed),\n"
-               "            2 bad usage or input, 3 environment lacks something (no driver)\n");
+    fprintf(f, "\n  --version     print the version\n"
+               "\noptions that mean the same in every verb that has them:\n"
+               "  -n, --nodes NODES   node documents: a file (one node, a list, {\"nodes\": [...]}),\n"
+               "                      a directory (its *.json, sorted), a glob (quoted: gpumatch\n"
+               "                      expands it) or - (stdin); repeats; --node is the same\n"
+               "  -r, --require REQ   a requirement document, or a binary, directory, wheel or\n"
+               "                      image, inspected on the fly; repeats where a verb takes\n"
+               "                      several (check, matrix, report)\n"
+               "  -o, --output FILE   write the result there, atomically, keeping FILE's mode\n"
+               "  -j, --json          JSON output; -f, --format table|json|csv (csv: check, matrix)\n"
+               "  -q, --quiet         no progress on stderr (inspect)\n"
+               "  --host NAME         pick the node with that hostname (launch, preflight,\n"
+               "                      driver-files)\n"
+               "  a single-valued option given twice is an error; a mistyped one gets a\n"
+               "  suggestion (\"did you mean --require?\")\n");
+    fputc('\n', f);
+    gm_cli_exit_help(f);
 }
 
 int main(int argc, char **argv) {
@@ -78,14 +72,10 @@ int main(int argc, char **argv) {
             return verbs[i].run(argc - 1, argv + 1);
         }
     const char *best = NULL;
-    size_t bd = 3; /* at most two edits away, and less than half the word */
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-        size_t d = edit_distance(argv[1], verbs[i].name);
-        if (d < bd && d * 2 < strlen(verbs[i].name)) {
-            bd = d;
+    size_t bd = 3;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (gm_cli_close_word(argv[1], verbs[i].name, &bd))
             best = verbs[i].name;
-        }
-    }
     if (best) {
         fprintf(stderr, "gpumatch: unknown verb '%s'; did you mean %s?\n", argv[1], best);
         return GM_EXIT_INPUT;

@@ -11,21 +11,24 @@
 static void usage(FILE *f, const char *verb) {
     bool rep = !strcmp(verb, "report");
     fprintf(f,
-            "usage: gpumatch %s --nodes NODES.json [--nodes ...] --require REQ.json [--require ...]\n"
+            "usage: gpumatch %s -n NODES [-n ...] -r REQ [-r ...]\n"
             "       [--what-if driver=VERSION --pool NAME] %s\n"
-            "  NODES.json: node documents (one, a list, or {\"nodes\": [...]}); identical\n"
-            "              nodes are grouped into kinds named like \"h100\", \"a100-2\"\n"
-            "  REQ.json:   a requirement document (one workload each; --require repeats)\n"
+            "  -n, --nodes NODES  node documents (one, a list, or {\"nodes\": [...]}): a file,\n"
+            "              a directory (its *.json), a glob or - (stdin); identical nodes are\n"
+            "              grouped into kinds named like \"h100\", \"a100-2\"\n"
+            "  -r, --require REQ  one workload each: a requirement document, or a binary,\n"
+            "              directory, wheel or image (inspected first); a glob gives several\n"
             "  --what-if driver=V --pool NAME: re-evaluate with driver V on the nodes of\n"
             "              kind NAME, or whose hostname matches the glob NAME\n"
             "%s"
-            "exit: 0 every workload fits somewhere, 1 some workload fits nowhere,\n"
-            "      2 bad usage or input\n",
+            "here: 0 every workload fits somewhere, 1 some workload fits nowhere\n",
             verb,
-            rep ? "-o FILE.html [--title TEXT]" : "[--format table|json|csv] [--json] [-o FILE]",
+            rep ? "-o FILE.html [--title TEXT]" : "[-f table|json|csv] [-j] [-o FILE]",
             rep ? "  -o FILE.html: one self-contained page (no network): heatmap, reasons,\n"
                   "              per-pool driver/CC summary, what-if before/after\n"
-                : "  --format: table (default; width from $COLUMNS or the terminal), json, csv\n");
+                : "  -f, --format: table (default; width from $COLUMNS or the terminal), json,\n"
+                  "              csv; -j, --json; -o, --output FILE\n");
+    gm_cli_exit_help(f);
 }
 
 static char *workload_name(const char *path) {
@@ -50,30 +53,29 @@ static int run(int argc, char **argv, const char *verb) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     bool report = !strcmp(verb, "report");
-    const char *out_path = NULL, *format = report ? "html" : "table", *title = NULL;
+    const char *out_path = NULL, *title = NULL;
+    int fmt = -1;
     gm_what_if wi = {0};
     gm_node_list nodes = {0};
+    gm_cli_reqs in = {0};
     gm_requirement *reqs = NULL;
     char **names = NULL;
     size_t n_reqs = 0;
     gm_matrix m = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    char **req_paths = calloc((size_t)argc + 1, sizeof *req_paths);
-    if (!req_paths) {
-        gm_cli_errorf(verb, "out of memory");
-        return GM_EXIT_INPUT;
-    }
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:r:f:jo:h", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = verb, .shortopts = "n:r:f:jo:h", .longopts = opts,
+                      .repeatable = "nr"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'n':
-            if (gm_node_list_load(optarg, &nodes, &err) < 0) {
-                gm_cli_error(verb, &err);
+            if (gm_cli_nodes_add(verb, optarg, &nodes) != GM_EXIT_OK)
                 goto out;
-            }
             break;
-        case 'r': req_paths[n_reqs++] = optarg; break;
+        case 'r':
+            if (gm_cli_require_add(verb, optarg, &in) != GM_EXIT_OK)
+                goto out;
+            break;
         case 'w':
             if (strncmp(optarg, "driver=", 7)) {
                 gm_cli_errorf(verb, "--what-if takes driver=VERSION, got '%s'", optarg);
@@ -82,23 +84,31 @@ static int run(int argc, char **argv, const char *verb) {
             wi.driver = optarg + 7;
             break;
         case 'p': wi.pool = optarg; break;
-        case 'f': format = optarg; break;
-        case 'j': format = "json"; break;
+        case 'f':
+        case 'j':
+            if (report) {
+                gm_cli_errorf(verb, "report writes HTML; --json and --format are for matrix");
+                goto out;
+            }
+            if (gm_cli_format_set(verb, &fmt, c == 'j' ? "json" : optarg, GM_FMT_ALL))
+                goto out;
+            break;
         case 'o': out_path = optarg; break;
         case 't': title = optarg; break;
         case 'h':
             usage(stdout, verb);
             rc = GM_EXIT_OK;
             goto out;
-        default: usage(stderr, verb); goto out;
+        default: goto out;
         }
     }
     if (optind < argc) {
         gm_cli_errorf(verb, "unexpected argument '%s'", argv[optind]);
         goto out;
     }
+    n_reqs = in.n;
     if (!nodes.n || !n_reqs) {
-        gm_cli_errorf(verb, "need at least one --nodes NODES.json (with nodes) and --require REQ.json");
+        gm_cli_errorf(verb, "need at least one --nodes NODES (with nodes) and --require REQ");
         goto out;
     }
     if (wi.pool && !wi.driver) {
@@ -109,10 +119,6 @@ static int run(int argc, char **argv, const char *verb) {
         gm_cli_errorf(verb, "need -o FILE.html (or -o - for standard output)");
         goto out;
     }
-    if (!report && strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
-        gm_cli_errorf(verb, "--format takes table, json or csv, not '%s'", format);
-        goto out;
-    }
     reqs = calloc(n_reqs + 1, sizeof *reqs); /* never calloc(0) */
     names = calloc(n_reqs + 1, sizeof *names);
     if (!reqs || !names) {
@@ -120,19 +126,16 @@ static int run(int argc, char **argv, const char *verb) {
         goto out;
     }
     for (size_t i = 0; i < n_reqs; i++) {
-        gm_requirement_init(&reqs[i]);
-        names[i] = workload_name(req_paths[i]);
-        if (gm_requirement_load(req_paths[i], &reqs[i], &err) < 0) {
-            gm_cli_error(verb, &err);
-            goto out;
-        }
+        reqs[i] = in.items[i].req; /* moved: in keeps only the paths */
+        gm_requirement_init(&in.items[i].req);
+        names[i] = workload_name(in.items[i].path);
     }
     /* two files with one name: tell them apart by their paths */
     for (size_t i = 0; i < n_reqs; i++)
         for (size_t j = i + 1; j < n_reqs; j++)
             if (names[i] && names[j] && !strcmp(names[i], names[j])) {
                 free(names[j]);
-                names[j] = strdup(req_paths[j]);
+                names[j] = strdup(in.items[j].path);
             }
     if (gm_matrix_run(&nodes, reqs, names, n_reqs, wi.driver ? &wi : NULL, &m, &err) < 0) {
         gm_cli_error(verb, &err);
@@ -140,8 +143,8 @@ static int run(int argc, char **argv, const char *verb) {
         goto out;
     }
     char *text = report                       ? gm_matrix_to_html(&m, title, &err)
-                 : !strcmp(format, "json")    ? gm_matrix_to_json(&m, &err)
-                 : !strcmp(format, "csv")     ? gm_matrix_to_csv(&m, &err)
+                 : fmt == GM_FMT_JSON         ? gm_matrix_to_json(&m, &err)
+                 : fmt == GM_FMT_CSV          ? gm_matrix_to_csv(&m, &err)
                                               : gm_matrix_to_text(&m, gm_cli_width(), &err);
     if (!text) {
         gm_cli_error(verb, &err);
@@ -167,7 +170,7 @@ out:
         free(names[i]);
     free(reqs);
     free(names);
-    free(req_paths);
+    gm_cli_reqs_free(&in);
     gm_node_list_free(&nodes);
     return rc;
 }

@@ -10,51 +10,66 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch plan --nodes NODES.json --queue QUEUE.json [--json] [-o FILE]\n"
-            "  NODES.json: node documents; with \"instance_type\" (+ \"price\", \"count\") they\n"
-            "              are cloud instance types, otherwise fixed nodes\n"
+            "usage: gpumatch plan -n NODES [-n ...] --queue QUEUE.json [-j | -f table|json]\n"
+            "       [-o FILE]\n"
+            "  -n, --nodes NODES: node documents (a file, a directory of *.json, a glob, or -);\n"
+            "              with \"instance_type\" (+ \"price\", \"count\") they are cloud\n"
+            "              instance types, otherwise fixed nodes\n"
             "  QUEUE.json: a list of requirement documents (or {\"requests\": [...]}) with\n"
             "              optional \"id\" and \"priority\" (higher first, then input order)\n"
-            "exit: 0 every request placed, 1 some unschedulable, 2 bad input\n");
+            "  -j, --json; -f, --format table|json; -o, --output FILE\n"
+            "here: 0 every request placed, 1 some unschedulable\n");
+    gm_cli_exit_help(f);
 }
 
 int gm_cli_plan(int argc, char **argv) {
     static const struct option opts[] = {{"nodes", required_argument, 0, 'n'},
-                                         {"queue", required_argument, 0, 'q'},
+                                         {"node", required_argument, 0, 'n'},
+                                         {"queue", required_argument, 0, 'Q'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"format", required_argument, 0, 'f'},
                                          {"output", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *nodes_path = NULL, *queue_path = NULL, *out_path = NULL;
-    bool as_json = false;
+    const char *queue_path = NULL, *out_path = NULL;
+    int fmt = -1;
+    bool have_nodes = false; /* an empty inventory is a valid question */
     gm_node_list nodes = {0};
     gm_requirement_list queue = {0};
     gm_plan plan = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:q:jo:h", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "plan", .shortopts = "n:jf:o:h", .longopts = opts, .repeatable = "n"};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
-        case 'n': nodes_path = optarg; break;
-        case 'q': queue_path = optarg; break;
-        case 'j': as_json = true; break;
+        case 'n':
+            if (gm_cli_nodes_add("plan", optarg, &nodes) != GM_EXIT_OK)
+                goto out;
+            have_nodes = true;
+            break;
+        case 'Q': queue_path = optarg; break;
+        case 'j':
+        case 'f':
+            if (gm_cli_format_set("plan", &fmt, c == 'j' ? "json" : optarg, GM_FMT_TJ))
+                goto out;
+            break;
         case 'o': out_path = optarg; break;
-        case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
+        default: goto out;
         }
     }
+    bool as_json = fmt == GM_FMT_JSON;
     if (optind < argc) {
         gm_cli_errorf("plan", "unexpected argument '%s'", argv[optind]);
-        return GM_EXIT_INPUT;
+        goto out;
     }
-    if (!nodes_path || !queue_path) {
-        gm_cli_errorf("plan", "need --nodes NODES.json and --queue QUEUE.json");
-        return GM_EXIT_INPUT;
+    if (!have_nodes || !queue_path) {
+        gm_cli_errorf("plan", "need --nodes NODES and --queue QUEUE.json");
+        goto out;
     }
-    if (gm_node_list_load(nodes_path, &nodes, &err) < 0 ||
-        gm_requirement_list_load(queue_path, &queue, &err) < 0) {
+    if (gm_requirement_list_load(queue_path, &queue, &err) < 0) {
         gm_cli_error("plan", &err);
-        rc = GM_EXIT_INPUT; /* both are files the user named, even when missing */
+        rc = GM_EXIT_INPUT; /* a file the user named, even when missing */
         goto out;
     }
     if (gm_plan_run(&nodes, &queue, NULL, &plan, &err) < 0) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/launch_util.h"
 #include "cli/prove.h"
 #include "gpumatch/agent.h"
 #include "gpumatch/preflight.h"
@@ -11,14 +12,17 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch preflight [--root DIR] [--node NODE.json] [--image IMAGE] [--json]\n"
+            "usage: gpumatch preflight [--root DIR] [-n NODES [--host NAME]] [--image IMAGE]\n"
+            "                          [-j | -f table|json] [-o FILE]\n"
             "  --root DIR     check the system tree under DIR (default /): /proc, /dev,\n"
             "                 /etc/ld.so.cache, /usr/local/cuda-*/compat\n"
-            "  --node FILE    node document (one node); default: probe this node\n"
+            "  -n, --nodes F  node document (file, directory, glob, -; --node is the same):\n"
+            "                 one node, or --host NAME's; default: probe this node\n"
             "  --image IMAGE  also check the image's NVIDIA_REQUIRE_*/CUDA_VERSION and its\n"
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
             "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
-            "  --json         JSON report instead of the table\n"
+            "  -j, --json     JSON report instead of the table (-f, --format table|json)\n"
+            "  -o, --output FILE  write the report there (atomically)\n"
             "  --slurm-health as Slurm's HealthCheckProgram: drain this node (scontrol) with\n"
             "                 the failed check as reason; resume it when healthy, only if\n"
             "                 gpumatch drained it (recorded in --state-file, default\n"
@@ -27,31 +31,20 @@ static void usage(FILE *f) {
 
             "  --prove TARGET then load TARGET's modules on the GPUs (gpumatch prove); the\n"
             "                 exit code is prove's when preflight passed\n"
-            "exit: 0 no check failed (warnings allowed), 1 a check failed, 2 bad input\n");
+            "here: 0 no check failed (warnings allowed), 1 a check failed\n");
+    gm_cli_exit_help(f);
 }
 
 /* One node: from --node, else from probe (procfs only under a fake root, so a
  * test tree is never mixed with this machine's NVML). */
-static int load_node(const char *node_path, const char *root, gm_node *node, bool *have,
-                     char *note, size_t notelen) {
+static int load_node(const gm_strlist *node_files, const char *host, const char *root,
+                     gm_node *node, bool *have, char *note, size_t notelen) {
     gm_error err = {0};
     *have = false;
-    if (node_path) {
-        gm_node_list l = {0};
-        if (gm_node_list_load(node_path, &l, &err) != 0) {
-            gm_cli_error("preflight", &err);
-            return GM_EXIT_INPUT;
-        }
-        if (l.n != 1) {
-            gm_cli_errorf("preflight", "%s: holds %zu nodes, preflight checks one", node_path,
-                          l.n);
-            gm_node_list_free(&l);
-            return GM_EXIT_INPUT;
-        }
-        *node = l.nodes[0];
-        free(l.nodes);
-        *have = true;
-        return GM_EXIT_OK;
+    if (node_files->n || host) {
+        int rc = gm_cli_load_nodes_pick("preflight", node_files, host, root, node, false);
+        *have = rc == GM_EXIT_OK;
+        return rc;
     }
     gm_probe_opts po;
     memset(&po, 0, sizeof po);
@@ -70,7 +63,11 @@ static int load_node(const char *node_path, const char *root, gm_node *node, boo
 
 int gm_cli_preflight(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'r'},
+                                         {"nodes", required_argument, 0, 'n'},
                                          {"node", required_argument, 0, 'n'},
+                                         {"host", required_argument, 0, 'H'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
                                          {"image", required_argument, 0, 'i'},
                                          {"ldcache", required_argument, 0, 'l'},
                                          {"json", no_argument, 0, 'j'},
@@ -81,39 +78,61 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"state-file", required_argument, 0, 'F'},
                                          {"scontrol", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
-    const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL, *prove = NULL;
+    const char *root = NULL, *image = NULL, *ldcache = NULL, *prove = NULL, *host = NULL;
+    const char *out_path = NULL;
+    gm_strlist node_files = {0};
     bool json = false, slurm = false;
+    int fmt = -1;
     gm_slurm_health_opts sh = {NULL, NULL, "/var/lib/gpumatch/slurm-health.state"};
     int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "preflight", .shortopts = "n:jf:o:h", .longopts = opts,
+                      .repeatable = "n"};
+    while ((ch = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (ch) {
         case 'r': root = optarg; break;
-        case 'n': node_path = optarg; break;
+        case 'n': gm_strlist_add(&node_files, optarg); break;
+        case 'H': host = optarg; break;
+        case 'o': out_path = optarg; break;
         case 'i': image = optarg; break;
         case 'l': ldcache = optarg; break;
-        case 'j': json = true; break;
+        case 'f':
+            if (gm_cli_format_set("preflight", &fmt, optarg, GM_FMT_TJ)) {
+                gm_strlist_free(&node_files);
+                return GM_EXIT_INPUT;
+            }
+            json = fmt == GM_FMT_JSON;
+            break;
+        case 'j':
+            if (gm_cli_format_set("preflight", &fmt, "json", GM_FMT_TJ)) {
+                gm_strlist_free(&node_files);
+                return GM_EXIT_INPUT;
+            }
+            json = true;
+            break;
         case 'p': prove = optarg; break;
-        case 'h': usage(stdout); return GM_EXIT_OK;
+        case 'h': gm_strlist_free(&node_files); usage(stdout); return GM_EXIT_OK;
         case 'S': slurm = true; break;
         case 'N': sh.node = optarg; break;
         case 'F': sh.state_file = optarg; break;
         case 'C': sh.scontrol = optarg; break;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        default: gm_strlist_free(&node_files); return GM_EXIT_INPUT;
         }
     }
     if (optind != argc) {
         gm_cli_errorf("preflight", "unexpected argument '%s'", argv[optind]);
+        gm_strlist_free(&node_files);
         return GM_EXIT_INPUT;
     }
     if (prove && json) {
         gm_cli_errorf("preflight", "--prove prints text; use `gpumatch prove --json` for JSON");
+        gm_strlist_free(&node_files);
         return GM_EXIT_INPUT;
     }
     gm_node node;
     bool have_node = false;
     char note[GM_ERROR_MSG_MAX + 16] = "";
-    int ex = load_node(node_path, root, &node, &have_node, note, sizeof note);
+    int ex = load_node(&node_files, host, root, &node, &have_node, note, sizeof note);
+    gm_strlist_free(&node_files);
     if (ex != GM_EXIT_OK)
         return ex;
 
@@ -157,7 +176,7 @@ int gm_cli_preflight(int argc, char **argv) {
     }
     if (note[0])
         fprintf(stderr, "gpumatch preflight: note: %s; node checks skipped\n", note);
-    ex = gm_cli_output("preflight", NULL, text);
+    ex = gm_cli_output("preflight", out_path, text);
     free(text);
     if (ex != GM_EXIT_OK)
         return ex;

@@ -1,5 +1,6 @@
 /* gpumatch probe: discover this node's driver and GPUs, print the node document. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,13 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch probe [--json|--table|--format F] [--backend nvml|cuda|procfs|smi]\n"
+            "usage: gpumatch probe [-j|--table|-f F] [--backend nvml|cuda|procfs|smi]\n"
             "                      [--from-smi FILE] [--root DIR] [--visible] [--cross-check]\n"
-            "                      [--allow-empty] [--out FILE]\n"
-            "                      [--watch SECONDS --out FILE [--watch-count N]]\n"
+            "                      [--allow-empty] [-o FILE]\n"
+            "                      [--watch SECONDS -o FILE [--watch-count N]]\n"
             "Prints this node's driver and GPUs as a node document (JSON by default).\n"
-            "  --format F      json, table, condor-discovery (condor_gpu_discovery -properties,\n"
+            "  -o, --output FILE  write the document there (atomically); --out is the same\n"
+            "  -f, --format F  json (-j, --json), table, condor-discovery (condor_gpu_discovery -properties,\n"
             "                  nested ads) or condor-discovery-flat (its -not-nested form)\n"
             "  --backend B     use only B (default: NVML, then libcuda, then /proc, then nvidia-smi)\n"
             "  --from-smi FILE parse recorded `nvidia-smi -q -x` output instead of probing\n"
@@ -29,7 +31,8 @@ static void usage(FILE *f) {
             "  --watch S       re-probe every S seconds; rewrite --out (atomically) on change;\n"
             "                  stops on SIGTERM/SIGINT or after --watch-count probes\n"
             "Library overrides: GPUMATCH_NVML_PATH, GPUMATCH_CUDA_PATH, GPUMATCH_NVIDIA_SMI.\n"
-            "exit: 0 node printed, 2 bad usage or input, 3 no driver / no GPU / broken library\n");
+            "here: 3 also for a broken driver library\n");
+    gm_cli_exit_help(f);
 }
 
 static void table(const gm_node *n, const char *backend, FILE *f) {
@@ -174,62 +177,69 @@ int gm_cli_probe(int argc, char **argv) {
     const char *out = NULL;
     double secs = -1;
     long count = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        bool has_val = i + 1 < argc;
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-            usage(stdout);
-            return GM_EXIT_OK;
-        } else if (!strcmp(o, "--json")) {
-            a.as_table = false;
-        } else if (!strcmp(o, "--table")) {
-            a.as_table = true;
-        } else if (!strcmp(o, "--format") && has_val) {
-            const char *f = argv[++i];
-            a.as_table = !strcmp(f, "table");
-            a.condor = !strcmp(f, "condor-discovery") ? 1 : !strcmp(f, "condor-discovery-flat") ? 2 : 0;
-            if (!a.as_table && !a.condor && strcmp(f, "json")) {
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"table", no_argument, 0, 'T'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"visible", no_argument, 0, 'v'},
+                                         {"allow-empty", no_argument, 0, 'E'},
+                                         {"cross-check", no_argument, 0, 'X'},
+                                         {"backend", required_argument, 0, 'b'},
+                                         {"from-smi", required_argument, 0, 's'},
+                                         {"root", required_argument, 0, 'R'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"watch", required_argument, 0, 'w'},
+                                         {"watch-count", required_argument, 0, 'W'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    gm_cli_args ga = {.verb = "probe", .shortopts = "jf:o:h", .longopts = opts};
+    int c;
+    char *end;
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return GM_EXIT_OK;
+        case 'j': a.as_table = false; a.condor = 0; break;
+        case 'T': a.as_table = true; a.condor = 0; break;
+        case 'f':
+            a.as_table = !strcmp(optarg, "table");
+            a.condor = !strcmp(optarg, "condor-discovery") ? 1 : !strcmp(optarg, "condor-discovery-flat") ? 2 : 0;
+            if (!a.as_table && !a.condor && strcmp(optarg, "json")) {
                 gm_cli_errorf("probe", "--format wants json, table, condor-discovery or "
-                                       "condor-discovery-flat, got '%s'", f);
+                                       "condor-discovery-flat, got '%s'", optarg);
                 return GM_EXIT_INPUT;
             }
-        } else if (!strcmp(o, "--visible")) {
-            a.o.visible = true;
-        } else if (!strcmp(o, "--allow-empty")) {
-            a.allow_empty = true;
-        } else if (!strcmp(o, "--cross-check")) {
-            a.o.cross_check = true;
-        } else if (!strcmp(o, "--backend") && has_val) {
-            a.o.backend = argv[++i];
-        } else if (!strcmp(o, "--from-smi") && has_val) {
-            a.o.smi_file = argv[++i];
-        } else if (!strcmp(o, "--root") && has_val) {
-            a.o.root = argv[++i];
-        } else if (!strcmp(o, "--out") && has_val) {
-            out = argv[++i];
-        } else if (!strcmp(o, "--watch") && has_val) {
-            char *end;
-            secs = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(secs >= 0.01 && secs <= 86400)) {
+            break;
+        case 'v': a.o.visible = true; break;
+        case 'E': a.allow_empty = true; break;
+        case 'X': a.o.cross_check = true; break;
+        case 'b': a.o.backend = optarg; break;
+        case 's': a.o.smi_file = optarg; break;
+        case 'R': a.o.root = optarg; break;
+        case 'o': out = optarg; break;
+        case 'w':
+            secs = strtod(optarg, &end);
+            if (*end || end == optarg || !(secs >= 0.01 && secs <= 86400)) {
                 gm_cli_errorf("probe", "--watch wants seconds between 0.01 and 86400, got '%s'",
-                              argv[i]);
+                              optarg);
                 return GM_EXIT_INPUT;
             }
-        } else if (!strcmp(o, "--watch-count") && has_val) {
-            char *end;
-            count = strtol(argv[++i], &end, 10);
-            if (*end || end == argv[i] || count < 1) {
-                gm_cli_errorf("probe", "--watch-count wants a positive integer, got '%s'", argv[i]);
+            break;
+        case 'W':
+            count = strtol(optarg, &end, 10);
+            if (*end || end == optarg || count < 1) {
+                gm_cli_errorf("probe", "--watch-count wants a positive integer, got '%s'", optarg);
                 return GM_EXIT_INPUT;
             }
-        } else {
-            gm_cli_errorf("probe", "unknown or incomplete option '%s' (see gpumatch probe --help)",
-                          o);
-            return GM_EXIT_INPUT;
+            break;
+        default: return GM_EXIT_INPUT;
         }
     }
+    if (optind < argc) {
+        gm_cli_errorf("probe", "unexpected argument '%s'", argv[optind]);
+        return GM_EXIT_INPUT;
+    }
     if (secs > 0 && !out) {
-        gm_cli_errorf("probe", "--watch needs --out FILE");
+        gm_cli_errorf("probe", "--watch needs -o FILE");
         return GM_EXIT_INPUT;
     }
     if (count && secs < 0) {

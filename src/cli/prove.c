@@ -26,11 +26,12 @@ static void usage(FILE *f) {
             "                   cubin-vs-JIT difference counts as a disagreement\n"
             "  --json           print the report as JSON (docs/prove.md)\n"
             "Library override: GPUMATCH_CUDA_PATH.\n"
-            "exit: 0 every GPU loads every required module, as predicted\n"
+            "here: 0 every GPU loads every required module, as predicted\n"
             "      1 some GPU cannot load a required module, as predicted\n"
-            "      2 bad usage or input   3 no driver, no GPU, or libcuda failed\n"
+            "      3 also when libcuda failed; and two more:\n"
             "      4 DISAGREEMENT: the driver and gpumatch's rules disagree (a rules bug)\n"
             "      5 proof incomplete (budget spent, a context failed), no disagreement\n");
+    gm_cli_exit_help(f);
 }
 
 static const char *how_text(gm_prove_how h) {
@@ -143,6 +144,7 @@ int gm_cli_prove(int argc, char **argv) {
                                        {"budget", required_argument, 0, 'b'},
                                        {"sample", no_argument, 0, 's'},
                                        {"jit-cache", required_argument, 0, 'c'},
+                                       {"output", required_argument, 0, 'o'},
                                        {"out", required_argument, 0, 'o'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -151,8 +153,8 @@ int gm_cli_prove(int argc, char **argv) {
     bool json = false;
     const char *out = NULL;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+    gm_cli_args ga = {.verb = "prove", .shortopts = "jo:h", .longopts = lo};
+    while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'g': o.gpus = optarg; break;
@@ -169,7 +171,7 @@ int gm_cli_prove(int argc, char **argv) {
             break;
         }
         case 'h': usage(stdout); return GM_EXIT_OK;
-        default: usage(stderr); return GM_EXIT_INPUT;
+        default: return GM_EXIT_INPUT;
         }
     }
     if (optind >= argc) {

@@ -17,7 +17,8 @@ int gm_cli_tables(int argc, char **argv) {
     if (!strcmp(which, "--help") || !strcmp(which, "-h")) {
         printf("usage: gpumatch tables [toolkit|ptx|arch|family|branch|all]\n"
                "  prints the embedded tables (data/*.tsv), each row with its source\n"
-               "exit codes: 0 ok, 2 unknown table\n");
+               "here: 2 for an unknown table\n");
+        gm_cli_exit_help(stdout);
         return GM_EXIT_OK;
     }
     bool known = !strcmp(which, "all");

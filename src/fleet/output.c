@@ -325,7 +325,7 @@ char *gm_matrix_to_json(const gm_matrix *m, gm_error *err) {
     return s;
 }
 
-static void csv_field(FILE *f, const char *s) {
+void gm_csv_field(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
         if (*s == '"')
@@ -343,7 +343,7 @@ static void csv_list(FILE *f, const gm_strlist *l) {
         join_to(g, l, "; ");
         fclose(g);
     }
-    csv_field(f, t ? t : "");
+    gm_csv_field(f, t ? t : "");
     free(t);
 }
 
@@ -362,13 +362,13 @@ char *gm_matrix_to_csv(const gm_matrix *m, gm_error *err) {
         for (size_t k = 0; k < nk; k++) {
             const gm_cell *c = &m->cells[w * nk + k];
             char drv[96];
-            csv_field(f, m->workload_names[w]);
+            gm_csv_field(f, m->workload_names[w]);
             fputc(',', f);
-            csv_field(f, m->kinds.kinds[k].id);
+            gm_csv_field(f, m->kinds.kinds[k].id);
             fprintf(f, ",%zu,", m->kinds.kinds[k].n_members);
-            csv_field(f, drv_str(rep(m, k), drv));
+            gm_csv_field(f, drv_str(rep(m, k), drv));
             fputc(',', f);
-            csv_field(f, m->kinds.kinds[k].gpus);
+            gm_csv_field(f, m->kinds.kinds[k].gpus);
             fprintf(f, ",%s,", gm_cell_state_str(c->state));
             csv_list(f, &c->reasons);
             fputc(',', f);

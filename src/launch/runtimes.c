@@ -270,13 +270,13 @@ int gm_launch_prepare(const gm_node *node, const gm_requirement *req, const gm_l
         goto out;
     }
     bool skipped_mig = false, by_index = false;
-    for (size_t u = 0; u < p->verdict.n_units && (long)p->ids.n < need; u++) {
+    for (size_t u = 0; u < p->verdict.n_units && (o->all_gpus || (long)p->ids.n < need); u++) {
         const gm_unit_verdict *uv = &p->verdict.units[u];
         char label[32];
         gm_unit_label(&p->verdict, uv, label, sizeof label);
         if (!uv->ok)
             continue;
-        if (uv->mig >= 0 && need > 1) {
+        if (uv->mig >= 0 && (need > 1 || o->all_gpus)) {
             /* A CUDA process enumerates one MIG device at most (NVIDIA MIG user guide). */
             if (!skipped_mig && gm_strlist_add(&p->notes, "MIG instances not combined: a CUDA "
                                                           "process uses one MIG device") < 0) {
