@@ -28,4 +28,9 @@ int gm_atomic_commit(FILE *f, char *tmp, const char *path, bool ok, gm_error *er
  * output of names read from images, documents and hosts. */
 void gm_fputs_safe(FILE *f, const char *s);
 
+/* true if typed is a likely typo of word (at most two edits, fewer than half
+ * its letters; a truncation to more than half counts as one edit) and closer than *best, which it then lowers: for "did you
+ * mean" over a list of verbs, options or fields (start *best at 3). */
+bool gm_close_word(const char *typed, const char *word, size_t *best);
+
 #endif

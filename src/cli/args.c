@@ -14,36 +14,6 @@
 #include "gpumatch/inspect.h"
 #include "gpumatch/io.h"
 
-size_t gm_cli_edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
-bool gm_cli_close_word(const char *typed, const char *word, size_t *best) {
-    /* at most two edits away, and less than half the word */
-    size_t d = gm_cli_edit_distance(typed, word);
-    if (d < *best && d * 2 < strlen(word)) {
-        *best = d;
-        return true;
-    }
-    return false;
-}
-
 static const struct option *long_of(const struct option *lo, int val) {
     for (; lo->name; lo++)
         if (lo->val == val)
@@ -83,7 +53,7 @@ int gm_cli_getopt(gm_cli_args *a, int argc, char **argv) {
         const char *near = NULL;
         size_t best = 3;
         for (const struct option *o = a->longopts; o->name; o++)
-            if (gm_cli_close_word(typed, o->name, &best))
+            if (gm_close_word(typed, o->name, &best))
                 near = o->name;
         if (near)
             gm_cli_errorf(a->verb, "unknown option --%s; did you mean --%s?", typed, near);

@@ -49,9 +49,6 @@ typedef struct {
     unsigned char seen[256];
 } gm_cli_args;
 int gm_cli_getopt(gm_cli_args *a, int argc, char **argv);
-size_t gm_cli_edit_distance(const char *a, const char *b);
-/* true if typed is a likely typo of word and closer than *best (updated). */
-bool gm_cli_close_word(const char *typed, const char *word, size_t *best);
 
 /* --format/--json: *fmt (start at -1) gets GM_FMT_*; allowed: bits 1u << GM_FMT_*. */
 enum { GM_FMT_TABLE, GM_FMT_JSON, GM_FMT_CSV };

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "gpumatch/io.h"
 #include "gpumatch/libversion.h"
 
 typedef struct {
@@ -74,7 +75,7 @@ int main(int argc, char **argv) {
     const char *best = NULL;
     size_t bd = 3;
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (gm_cli_close_word(argv[1], verbs[i].name, &bd))
+        if (gm_close_word(argv[1], verbs[i].name, &bd))
             best = verbs[i].name;
     if (best) {
         fprintf(stderr, "gpumatch: unknown verb '%s'; did you mean %s?\n", argv[1], best);

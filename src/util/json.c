@@ -41,6 +41,14 @@ int gm_json_check_keys(const json_t *obj, const char *path, const char *const *a
             }
         if (!ok) {
             char q[64];
+            const char *near = NULL;
+            size_t best = 3;
+            for (const char *const *a = allowed; *a; a++)
+                if (gm_close_word(key, *a, &best))
+                    near = *a;
+            if (near)
+                return gm_json_err(err, c, path, "unknown field \"%s\"; did you mean \"%s\"?",
+                                   gm_quote(key, q), near);
             return gm_json_err(err, c, path, "unknown field \"%s\"", gm_quote(key, q));
         }
     }

@@ -108,3 +108,37 @@ json_t *gm_json_text(const char *s, const char *what, gm_error *err) {
         gm_error_set(err, GM_ENOMEM, "out of memory");
     return j;
 }
+
+/* Suggestions ("did you mean --require?") for verbs, options and JSON fields. */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+bool gm_close_word(const char *typed, const char *word, size_t *best) {
+    /* at most two edits away, and less than half the word */
+    size_t d = edit_distance(typed, word), lt = strlen(typed), lw = strlen(word);
+    /* a truncation ("min_memory" for "min_memory_mib") counts as one edit */
+    if (lt * 2 > lw && lt < lw && !strncmp(typed, word, lt))
+        d = 1;
+    if (d < *best && d * 2 < lw) {
+        *best = d;
+        return true;
+    }
+    return false;
+}

@@ -171,6 +171,22 @@ expect_err "unknown option --dry-rn; did you mean --dry-run?"
 run "$G" chek
 expect_rc 2 "verb typo"
 expect_err "did you mean check?"
+# JSON fields too (issue 15: "min_memory" gave no suggestion); a truncated
+# name, a typo, and a word too far from every field (no suggestion)
+echo '{"min_memory": 1}' >"$GM_TMP/mm.json"
+run "$G" check -r "$GM_TMP/mm.json" --nodes "$S/cluster.json"
+expect_rc 2 "field min_memory"
+expect_err 'unknown field "min_memory"; did you mean "min_memory_mib"?'
+expect_one_line_err
+echo '{"nodes": [{"hostname": "x", "drivr_version": "580.95.05", "devices": []}]}' >"$GM_TMP/dv.json"
+run "$G" check -r "$SEED" --nodes "$GM_TMP/dv.json"
+expect_rc 2 "field drivr_version"
+expect_err 'did you mean "driver_version"?'
+echo '{"colour": "red"}' >"$GM_TMP/col.json"
+run "$G" check -r "$GM_TMP/col.json" --nodes "$S/cluster.json"
+expect_rc 2 "field colour"
+expect_err 'unknown field "colour"'
+grep -qF "did you mean" <<<"$ERR" && fail "colour got a suggestion: $ERR"
 
 # --- document kinds ------------------------------------------------------------
 run "$G" check --nodes "$SEED" --require "$S/cluster.json"
