@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include "gpumatch/host.h"
 #include "gpumatch/common.h"
 
@@ -34,5 +35,24 @@ int gm_host_read(const char *root, const char *abs, size_t max, char **text, siz
 /* Sorted entry names of directory abs under root, without "." names.
  * GM_EABSENT when the directory is missing. */
 int gm_host_list(const char *root, const char *abs, gm_strlist *names, gm_error *err);
+
+/* stat(2) of abs under root, symbolic links followed inside the root; with
+ * follow false the last component itself (lstat). 0, or -1 with errno. */
+int gm_host_stat(const char *root, const char *abs, bool follow, struct stat *st);
+
+/* A program: a regular file with an execute bit, links followed in the root. */
+bool gm_host_is_executable(const char *root, const char *abs);
+
+/* The GPUs the kernel module lists: PCI bus ids ("0000:3b:00.0") of
+ * /proc/driver/nvidia/gpus, sorted. GM_EABSENT when there is no directory. */
+int gm_host_gpus(const char *root, gm_strlist *bus, gm_error *err);
+
+/* /proc/driver/nvidia/gpus/BUS/information, as gm_host_read. */
+int gm_host_gpu_information(const char *root, const char *bus, char **text, size_t *len,
+                            gm_error *err);
+
+/* The CUDA toolkits' forward-compatibility directories, /usr/local/cuda*\/compat,
+ * that exist: resolved inside root, in directory-name order. 0 also when none. */
+int gm_host_cuda_compat_dirs(const char *root, gm_strlist *dirs, gm_error *err);
 
 #endif

@@ -58,8 +58,6 @@ typedef struct {
 /* Appends one result; subject and fix may be NULL. 0 or GM_ENOMEM. */
 int pf_add(pf_ctx *c, const char *id, gm_pf_status st, const char *subject, const char *fix,
            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* ROOT + abs (abs starts with '/'); caller frees. */
-char *pf_path(const pf_ctx *c, const char *abs);
 /* Resolves abs inside the root, following symlinks (absolute targets are taken
  * relative to the root, ".." never leaves it). out gets the resolved path as
  * seen inside the root. 0 when the final file exists, -1 otherwise. */

@@ -1,6 +1,7 @@
 /* preflight: run every check family over one system tree. */
 #include <stdlib.h>
 #include <string.h>
+#include "host/host.h"
 #include "internal.h"
 #include "preflight/pf.h"
 
@@ -48,7 +49,7 @@ int gm_preflight_run(const gm_pf_opts *o, gm_pf_report *out, gm_error *err) {
         return rc;
     }
 
-    c.ldcache_path = o->ldcache ? gm_strdup(o->ldcache) : pf_path(&c, "/etc/ld.so.cache");
+    c.ldcache_path = o->ldcache ? gm_strdup(o->ldcache) : gm_host_path(c.root, "/etc/ld.so.cache");
     if (!c.ldcache_path) {
         ctx_free(&c);
         return gm_error_set(err, GM_ENOMEM, "out of memory");

@@ -12,10 +12,6 @@
 #include "internal.h"
 #include "preflight/pf.h"
 
-char *pf_path(const pf_ctx *c, const char *abs) {
-    return gm_host_path(c->root, abs);
-}
-
 const char *pf_base(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
