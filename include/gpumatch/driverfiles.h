@@ -87,11 +87,6 @@ char *gm_driver_caps_str(unsigned caps);
 const char *gm_driver_cap_name(unsigned one_cap); /* "compute"; "all" for 0 */
 const char *gm_df_kind_name(gm_df_kind k);         /* "library", "device", ... */
 
-/* Version from /proc/driver/nvidia/version text, as gm_host_parse_nvrm (which
- * see; GM_EINVAL), with origin prefixed to the message. */
-int gm_driver_version_from_proc(const char *text, char *buf, size_t len, const char *origin,
-                                gm_error *err);
-
 /* JSON document of the result (pretty, trailing newline); caller frees. */
 char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err);
 

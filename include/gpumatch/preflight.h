@@ -68,12 +68,6 @@ char *gm_pf_report_failures(const gm_pf_report *r);
 char *gm_pf_report_table(const gm_pf_report *r, gm_error *err);
 char *gm_pf_report_json(const gm_pf_report *r, gm_error *err);
 
-/* Parsers exposed for tests and fuzzing. */
-/* Driver version from /proc/driver/nvidia/version text ("NVRM version: ..."). */
-int gm_pf_parse_nvrm(const char *text, size_t len, char *ver, size_t verlen, gm_error *err);
-/* Character-device major registered under name in /proc/devices text; -1 if absent. */
-int gm_pf_proc_devices_major(const char *text, size_t len, const char *name);
-
 #ifdef __cplusplus
 }
 #endif

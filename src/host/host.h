@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
-#include "gpumatch/host.h"
+#include "gpumatch/sys/host.h"
 #include "gpumatch/common.h"
 
 /* root + abs as one host path (no resolution); root NULL, "" or "/" gives

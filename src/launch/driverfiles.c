@@ -5,6 +5,7 @@
  * lookups resolve symlinks component by component inside the root, so an
  * absolute link in a fake (or mounted) tree never escapes it. */
 #include "gpumatch/driverfiles.h"
+#include "gpumatch/sys/driverfiles.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 #include "host/host.h"
 #include "internal.h"
 

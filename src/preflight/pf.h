@@ -4,8 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 #include "gpumatch/version.h"
 
 /* The library's .note.cuda.fwd_compatibility (compatnote.c). */

@@ -15,8 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "gpumatch/driverfiles.h"
-#include "gpumatch/host.h"
+#include "gpumatch/sys/host.h"
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 #include "gpumatch/probe.h"
 #include "host/host.h"
 
