@@ -55,6 +55,9 @@ typedef struct {
 
 typedef struct {
     char *root;              /* as given ("/" default) */
+    /* --driver-root: where libraries, binaries and firmware were found; NULL
+     * when they come from root (see gm_driver_file_host_path) */
+    char *driver_root;
     char *driver_version;    /* the running driver's version text, "535.104.05" */
     char *driver_source;     /* where it came from: "/proc/driver/nvidia/version" or "given" */
     char *ldcache_path;      /* host path of the cache read */
@@ -72,6 +75,11 @@ typedef struct {
     unsigned caps;               /* GM_CAP_* bits; 0 = GM_CAP_DEFAULT */
     const char *driver_version;  /* NULL: read ROOT/proc/driver/nvidia/version */
     const char *ldcache;         /* host path; NULL = /etc/ld.so.cache (under root) */
+    /* A driver container's root (GPU Operator: /run/nvidia/driver): its
+     * ld.so.cache, libraries, binaries and firmware; device nodes, IPC sockets
+     * and the kernel's driver version stay under root (as nvidia-ctk
+     * --driver-root). NULL or "" = root. */
+    const char *driver_root;
 } gm_driver_files_opts;
 
 /* GM_ENODRIVER when no driver version can be found (no NVIDIA driver),
@@ -79,6 +87,11 @@ typedef struct {
  * is malformed, too large or not a regular file; the message names the file. */
 int gm_driver_files_find(const gm_driver_files_opts *opts, gm_driver_files *out, gm_error *err);
 void gm_driver_files_free(gm_driver_files *f);
+
+/* The path of d on the machine running gpumatch: d->path under driver_root
+ * for libraries, binaries and firmware, under root for device nodes and IPC
+ * sockets. Caller frees; NULL when out of memory. */
+char *gm_driver_file_host_path(const gm_driver_files *f, const gm_driver_file *d);
 
 /* "compute,utility" / "all" -> bits; unknown names are an error. */
 int gm_driver_caps_parse(const char *s, unsigned *out, gm_error *err);

@@ -40,7 +40,12 @@ typedef struct {
     /* Image config Env when the caller already has it (launch); used instead of
      * the walked image's env when non-NULL. */
     const gm_strlist *image_env;
-    const char *ldcache;   /* NULL = ROOT/etc/ld.so.cache */
+    const char *ldcache;   /* NULL = DRIVER_ROOT/etc/ld.so.cache */
+    /* A driver container's root (GPU Operator: /run/nvidia/driver): its
+     * ld.so.cache and the driver libraries it names are checked there; /proc,
+     * device nodes, the runtime's config and /usr/local/cuda-*\/compat under
+     * root. NULL or "" = root. */
+    const char *driver_root;
 } gm_pf_opts;
 
 /* Runs every check and appends results to out (zero-initialised by the caller).

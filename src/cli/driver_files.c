@@ -10,17 +10,22 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch driver-files [--root DIR] [--capabilities LIST] [--node NODE.json]\n"
-            "                             [--driver-version VER] [--ldcache PATH] [--json]\n"
+            "usage: gpumatch driver-files [--root DIR] [--driver-root DIR] [--capabilities LIST]\n"
+            "                             [--node NODE.json] [--driver-version VER] [--ldcache PATH]\n"
+            "                             [--json]\n"
             "  LIST: compute,utility,video,graphics or all (default compute,utility)\n"
             "  the driver version comes from --driver-version, the node document, or\n"
             "  ROOT/proc/driver/nvidia/version; only libraries of that version are listed,\n"
             "  other versions are reported as stale\n"
+            "  --driver-root: libraries, binaries and firmware (and ld.so.cache) from there (a\n"
+            "  driver container, e.g. /run/nvidia/driver); device nodes, IPC sockets and /proc\n"
+            "  from --root\n"
             "exit: 0 found, 2 bad input, 3 no driver / libcuda, libnvidia-ml or a device node missing\n");
 }
 
 int gm_cli_driver_files(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'R'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"capabilities", required_argument, 0, 'c'},
                                          {"node", required_argument, 0, 'n'},
                                          {"driver-version", required_argument, 0, 'd'},
@@ -34,9 +39,10 @@ int gm_cli_driver_files(int argc, char **argv) {
     gm_error err = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "R:c:n:d:l:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "R:D:c:n:d:l:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'R': o.root = optarg; break;
+        case 'D': o.driver_root = optarg; break;
         case 'c':
             if (gm_driver_caps_parse(optarg, &o.caps, &err) < 0) {
                 gm_cli_error("driver-files", &err);
@@ -84,6 +90,9 @@ int gm_cli_driver_files(int argc, char **argv) {
     } else {
         printf("driver %s (from %s), ld.so.cache %s (%s)\n", f.driver_version, f.driver_source,
                f.ldcache_path, f.ldcache_format);
+        if (f.driver_root)
+            printf("libraries, binaries and firmware under %s; devices and IPC under %s\n",
+                   f.driver_root, f.root);
         printf("%-9s %-9s %s\n", "KIND", "CAP", "PATH");
         for (size_t i = 0; i < f.n; i++) {
             const gm_driver_file *d = &f.files[i];

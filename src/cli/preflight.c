@@ -11,13 +11,16 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch preflight [--root DIR] [--node NODE.json] [--image IMAGE] [--json]\n"
+            "usage: gpumatch preflight [--root DIR] [--driver-root DIR] [--node NODE.json]\n"
+            "                          [--image IMAGE] [--json]\n"
             "  --root DIR     check the system tree under DIR (default /): /proc, /dev,\n"
             "                 /etc/ld.so.cache, /usr/local/cuda-*/compat\n"
+            "  --driver-root DIR  the driver's ld.so.cache and libraries from DIR (a driver\n"
+            "                 container, e.g. /run/nvidia/driver); the rest from --root\n"
             "  --node FILE    node document (one node); default: probe this node\n"
             "  --image IMAGE  also check the image's NVIDIA_REQUIRE_*/CUDA_VERSION and its\n"
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
-            "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
+            "  --ldcache FILE ld.so.cache to read (default DRIVER-ROOT/etc/ld.so.cache)\n"
             "  --json         JSON report instead of the table\n"
             "  --slurm-health as Slurm's HealthCheckProgram: drain this node (scontrol) with\n"
             "                 the failed check as reason; resume it when healthy, only if\n"
@@ -70,6 +73,7 @@ static int load_node(const char *node_path, const char *root, gm_node *node, boo
 
 int gm_cli_preflight(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'r'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"node", required_argument, 0, 'n'},
                                          {"image", required_argument, 0, 'i'},
                                          {"ldcache", required_argument, 0, 'l'},
@@ -82,6 +86,7 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"scontrol", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     const char *root = NULL, *node_path = NULL, *image = NULL, *ldcache = NULL, *prove = NULL;
+    const char *driver_root = NULL;
     bool json = false, slurm = false;
     gm_slurm_health_opts sh = {NULL, NULL, "/var/lib/gpumatch/slurm-health.state"};
     int ch;
@@ -89,6 +94,7 @@ int gm_cli_preflight(int argc, char **argv) {
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'r': root = optarg; break;
+        case 'D': driver_root = optarg; break;
         case 'n': node_path = optarg; break;
         case 'i': image = optarg; break;
         case 'l': ldcache = optarg; break;
@@ -123,6 +129,7 @@ int gm_cli_preflight(int argc, char **argv) {
     po.node = have_node ? &node : NULL;
     po.image = image;
     po.ldcache = ldcache;
+    po.driver_root = driver_root;
     gm_pf_report rep;
     memset(&rep, 0, sizeof rep);
     gm_error err = {0};

@@ -354,6 +354,10 @@ int gm_host_proc_devices_major(const char *text, size_t len, const char *name) {
     return -1;
 }
 
+const char *gm_host_root_for(const char *root, const char *driver_root, gm_host_side side) {
+    return side == GM_HOST_DRIVER_SIDE && driver_root && *driver_root ? driver_root : root;
+}
+
 int gm_host_stat(const char *root, const char *abs, bool follow, struct stat *st) {
     if (is_host_root(root))
         return follow ? stat(abs, st) : lstat(abs, st);

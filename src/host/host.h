@@ -36,6 +36,14 @@ int gm_host_read(const char *root, const char *abs, size_t max, char **text, siz
  * GM_EABSENT when the directory is missing. */
 int gm_host_list(const char *root, const char *abs, gm_strlist *names, gm_error *err);
 
+/* Which root a file of the node is read under when the driver's user-space
+ * part lives in a driver container (--driver-root; NVIDIA's GPU Operator
+ * mounts it at /run/nvidia/driver): ld.so.cache, libraries, binaries and
+ * firmware from driver_root; the kernel's side (/proc, device nodes, IPC
+ * sockets) from root. driver_root NULL or "" means root. */
+typedef enum { GM_HOST_KERNEL_SIDE, GM_HOST_DRIVER_SIDE } gm_host_side;
+const char *gm_host_root_for(const char *root, const char *driver_root, gm_host_side side);
+
 /* stat(2) of abs under root, symbolic links followed inside the root; with
  * follow false the last component itself (lstat). 0, or -1 with errno. */
 int gm_host_stat(const char *root, const char *abs, bool follow, struct stat *st);

@@ -163,6 +163,15 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         goto done;
     }
     const gm_driver_files *hostdf = o && o->devices_from ? o->devices_from : df;
+    /* One result found with a driver root: its libraries, binaries and
+     * firmware under driver_root, its devices and IPC sockets under root. */
+    gm_driver_files drv;
+    if (hostdf == df && df->driver_root) {
+        drv = *df;
+        drv.root = df->driver_root;
+        drv.driver_root = NULL;
+        df = &drv;
+    }
     for (size_t i = 0; i < df->n + (hostdf != df ? hostdf->n : 0); i++) {
         /* with a driver root: devices and IPC from the host, the rest from df */
         const gm_driver_files *src = i < df->n ? df : hostdf;

@@ -444,6 +444,7 @@ void gm_driver_files_free(gm_driver_files *f) {
     free(f->files);
     free(f->stale);
     free(f->root);
+    free(f->driver_root);
     free(f->driver_version);
     free(f->driver_source);
     free(f->ldcache_path);
@@ -466,13 +467,18 @@ static int read_proc_version(const char *root, char *buf, size_t len, gm_error *
 int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_error *err) {
     memset(f, 0, sizeof *f);
     const char *root = o && o->root && *o->root ? o->root : "/";
+    /* The driver's user-space files: from a driver container when given. */
+    const char *droot = gm_host_root_for(root, o ? o->driver_root : NULL, GM_HOST_DRIVER_SIDE);
     unsigned caps = o && o->caps ? o->caps : GM_CAP_DEFAULT;
     char proc_ver[32] = "";
     gm_error perr = {0};
     int rc;
     f->root = gm_strdup(root);
-    if (!f->root)
+    f->driver_root = droot != root ? gm_strdup(droot) : NULL;
+    if (!f->root || (droot != root && !f->driver_root)) {
+        gm_driver_files_free(f);
         return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
     bool have_proc = read_proc_version(root, proc_ver, sizeof proc_ver, &perr) == 0;
     if (o && o->driver_version) {
         if (!version_shaped(o->driver_version, strlen(o->driver_version))) {
@@ -507,7 +513,7 @@ int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_e
 
     gm_ldcache lc = {0};
     f->ldcache_path = gm_strdup(o && o->ldcache ? o->ldcache : "/etc/ld.so.cache");
-    char *cache_full = f->ldcache_path ? gm_host_path(root, f->ldcache_path) : NULL;
+    char *cache_full = f->ldcache_path ? gm_host_path(droot, f->ldcache_path) : NULL;
     if (!cache_full) {
         rc = gm_error_set(err, GM_ENOMEM, "out of memory");
         goto out;
@@ -535,15 +541,15 @@ int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_e
     for (size_t g = 0; rc == 0 && g < sizeof groups / sizeof groups[0]; g++) {
         if (!(caps & groups[g].cap))
             continue;
-        rc = find_libs(f, &lc, root, groups[g].libs, groups[g].cap, err);
+        rc = find_libs(f, &lc, droot, groups[g].libs, groups[g].cap, err);
         if (rc == 0 && groups[g].bins)
-            rc = find_bins(f, root, groups[g].bins, groups[g].cap, err);
+            rc = find_bins(f, droot, groups[g].bins, groups[g].cap, err);
     }
     gm_ldcache_free(&lc);
     if (rc == 0)
         rc = find_nodes(f, root, err);
     if (rc == 0)
-        rc = find_firmware(f, root, err);
+        rc = find_firmware(f, droot, err);
     if (rc == 0)
         rc = find_ipc(f, root, caps, err);
 out:
@@ -552,10 +558,18 @@ out:
     return rc;
 }
 
+char *gm_driver_file_host_path(const gm_driver_files *f, const gm_driver_file *d) {
+    bool kernel = d->kind == GM_DF_DEVICE || d->kind == GM_DF_IPC;
+    return gm_host_path(gm_host_root_for(f->root, f->driver_root,
+                                         kernel ? GM_HOST_KERNEL_SIDE : GM_HOST_DRIVER_SIDE),
+                        d->path);
+}
+
 char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
     /* JSON carries UTF-8 only: a path it cannot carry is an error, not a file
      * left out of the list (issue 13) */
-    if (gm_utf8_check(f->root, "root", err) < 0 || gm_utf8_check(f->ldcache_path, "ld.so.cache path", err) < 0)
+    if (gm_utf8_check(f->root, "root", err) < 0 || gm_utf8_check(f->driver_root, "driver root", err) < 0 ||
+        gm_utf8_check(f->ldcache_path, "ld.so.cache path", err) < 0)
         return NULL;
     for (size_t i = 0; i < f->n; i++)
         if (gm_utf8_check(f->files[i].path, "path", err) < 0 ||
@@ -581,6 +595,8 @@ char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
         return NULL;
     }
     json_object_set_new(doc, "root", json_string(f->root));
+    if (f->driver_root)
+        json_object_set_new(doc, "driver_root", json_string(f->driver_root));
     json_object_set_new(doc, "driver_version", json_string(f->driver_version));
     json_object_set_new(doc, "driver_version_source", json_string(f->driver_source));
     json_object_set_new(doc, "ldcache", json_pack("{s:s, s:s}", "path", f->ldcache_path, "format",

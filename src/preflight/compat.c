@@ -83,11 +83,11 @@ int pf_compat_add(pf_ctx *c, bool in_image, const char *path, const gm_driver_ve
 
 /* The note of a host compat library (read whole: the note sits in the headers'
  * neighbourhood but libelf needs the section table). */
-static void host_note(pf_ctx *c, const char *res, pf_compat_note *note) {
+static void host_note(const char *root, const char *res, pf_compat_note *note) {
     memset(note, 0, sizeof *note);
     char *data = NULL;
     size_t len = 0;
-    if (gm_host_read(c->root, res, PF_COMPAT_MAX_BYTES, &data, &len, NULL) == 0)
+    if (gm_host_read(root, res, PF_COMPAT_MAX_BYTES, &data, &len, NULL) == 0)
         pf_compat_note_read((const unsigned char *)data, len, note);
     free(data);
 }
@@ -105,7 +105,7 @@ int pf_find_host_compat(pf_ctx *c) {
             !strstr(res, "/compat/") || !pf_lib_version(pf_base(res), "libcuda.so.", &v))
             continue;
         pf_compat_note note;
-        host_note(c, res, &note);
+        host_note(c->droot, res, &note);
         if ((rc = pf_compat_add(c, false, res, &v, true, &note)))
             return rc;
     }
@@ -127,7 +127,7 @@ int pf_find_host_compat(pf_ctx *c) {
             char *p = gm_asprintf("%s/%s", strcmp(res, "/") ? res : "", names.items[j]);
             pf_compat_note note;
             if (p)
-                host_note(c, p, &note);
+                host_note(c->root, p, &note);
             rc = p ? pf_compat_add(c, false, p, &v, false, &note) : GM_ENOMEM;
             free(p);
         }

@@ -173,7 +173,7 @@ static int check_stale(pf_ctx *c, const char *stem, pf_lib *libs, size_t n) {
     int rc = 0;
     for (size_t j = 0; j < nd && !rc; j++) {
         gm_strlist names = {0};
-        if (gm_host_list(c->root, dirs[j], &names, NULL) != 0) {
+        if (gm_host_list(c->droot, dirs[j], &names, NULL) != 0) {
             gm_strlist_free(&names);
             continue;
         }
