@@ -13,6 +13,7 @@
 
 #include "gpumatch/match.h"
 #include "gpumatch/plan.h"
+#include "gpumatch/sys/plan.h"
 
 static uint64_t st = 88172645463325252ull;
 static uint32_t rnd(uint32_t n) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Man pages and bash completion generated from the one source a user also
+# Man pages and bash and zsh completion generated from the one source a user also
 # sees: the CLI's own --help text (the verb table in src/cli/main.c and each
 # verb's usage). Usage: gendocs.sh GPUMATCH OUTDIR VERSION
 set -euo pipefail
@@ -32,13 +32,17 @@ page() { # NAME SECTION-TITLE ONE-LINE HELP-TEXT
 }
 
 page gpumatch "" "NVIDIA GPU workload compatibility: can it run here, why not, how to launch" "$top"
-comp_cases=""
+comp_cases="" zsh_verbs="" zsh_cases=""
+# zsh quoting: inside '...', a ' is written '\''; ':' separates name and text in _describe.
+zq() { sed -e "s/'/'\\\\''/g" <<<"$1"; }
 for v in $verbs; do
     desc=$(sed -n '/^verbs:/,/^$/p' <<<"$top" | awk -v v="$v" '$1 == v {$1 = ""; sub(/^ +/, ""); print}')
     help=$("$bin" "$v" --help)
     page "gpumatch-$v" "" "$desc" "$help"
     opts=$( (grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help" || true) | sort -u | tr '\n' ' ')
     comp_cases+="        $v) opts=\"${opts% }\" ;;"$'\n'
+    zsh_verbs+="        '$v:$(zq "$desc")'"$'\n'
+    zsh_cases+="        $v) opts=(${opts% }) ;;"$'\n'
 done
 
 cat >"$out/gpumatch.bash" <<EOB
@@ -60,3 +64,32 @@ $comp_cases        *) opts="" ;;
 }
 complete -o filenames -F _gpumatch gpumatch
 EOB
+
+cat >"$out/_gpumatch" <<EOZ
+#compdef gpumatch
+# zsh completion for gpumatch $version (generated from gpumatch --help by cmake/gendocs.sh)
+_gpumatch() {
+    local -a verbs opts
+    verbs=(
+$zsh_verbs    )
+    if (( CURRENT == 2 )); then
+        _describe -t verbs 'gpumatch verb' verbs
+        [[ \$PREFIX == -* ]] && compadd -- --help --version
+        return 0
+    fi
+    case \$words[2] in
+$zsh_cases        *) opts=() ;;
+    esac
+    if [[ \$PREFIX == -* ]]; then
+        compadd -- \$opts --help
+    else
+        _files
+    fi
+}
+# Autoloaded from fpath, the file is the function's body; sourced, it registers.
+if [[ \$funcstack[1] == _gpumatch ]]; then
+    _gpumatch "\$@"
+else
+    compdef _gpumatch gpumatch
+fi
+EOZ

@@ -50,8 +50,8 @@ endforeach()
 configure_file(${CMAKE_SOURCE_DIR}/cmake/gpumatch.pc.in ${CMAKE_BINARY_DIR}/gpumatch.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/gpumatch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# Man pages and bash completion from the CLI's --help (cmake/gendocs.sh).
-option(GPUMATCH_DOCS "Generate man pages and bash completion from --help" ON)
+# Man pages and bash and zsh completion from the CLI's --help (cmake/gendocs.sh).
+option(GPUMATCH_DOCS "Generate man pages and bash/zsh completion from --help" ON)
 if(GPUMATCH_DOCS AND NOT CMAKE_CROSSCOMPILING) # runs the built gpumatch
   find_program(GM_BASH bash REQUIRED)
   set(GM_DOC_DIR ${CMAKE_BINARY_DIR}/doc)
@@ -60,9 +60,10 @@ if(GPUMATCH_DOCS AND NOT CMAKE_CROSSCOMPILING) # runs the built gpumatch
             ${GM_DOC_DIR} ${PROJECT_VERSION}
     COMMAND ${CMAKE_COMMAND} -E touch ${GM_DOC_DIR}/stamp
     DEPENDS gpumatch-cli ${CMAKE_SOURCE_DIR}/cmake/gendocs.sh
-    COMMENT "Generating man pages and bash completion from gpumatch --help")
+    COMMENT "Generating man pages and bash/zsh completion from gpumatch --help")
   add_custom_target(gpumatch_docs ALL DEPENDS ${GM_DOC_DIR}/stamp)
   install(DIRECTORY ${GM_DOC_DIR}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR})
   install(FILES ${GM_DOC_DIR}/gpumatch.bash RENAME gpumatch
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+  install(FILES ${GM_DOC_DIR}/_gpumatch DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
 endif()

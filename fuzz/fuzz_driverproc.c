@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gpumatch/driverfiles.h"
+#include "gpumatch/sys/driverfiles.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1), buf[32];

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gpumatch/elfscan.h"
+#include "gpumatch/sys/elfscan.h"
 #include "gpumatch/inspect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gpumatch/fatbin.h"
+#include "gpumatch/sys/fatbin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gm_error err;

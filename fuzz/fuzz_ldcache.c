@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gm_ldcache c;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Not NUL-terminated on purpose: the parsers take a length. */

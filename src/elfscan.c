@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "gpumatch/elfscan.h"
+#include "gpumatch/sys/elfscan.h"
 #include "internal.h"
 
 const char *gm_file_kind_name(gm_file_kind k) {

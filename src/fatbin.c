@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
-#include "gpumatch/fatbin.h"
+#include "gpumatch/sys/fatbin.h"
 #include "internal.h"
 
 #define ENTRY_MIN_HEADER 64u

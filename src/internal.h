@@ -44,7 +44,8 @@ const char *gm_open_errstr(int e);
  * results; libelf handles opened inside are lost (a rare, bounded event). */
 int gm_sigbus_guard(int (*fn)(void *), void *arg, bool *faulted);
 /* gm_elfscan_memory over a mapped file, under the guard (elfscan.c). */
-#include "gpumatch/elfscan.h"
+#include "gpumatch/sys/elfscan.h"
+#include "gpumatch/sys/fatbin.h"
 /* Fat binaries (src/fatbin.c): the decompression budget for an input of len
  * bytes, and a parse that draws on a budget shared by several ranges (the
  * sections of one file): spent is what earlier ranges used; *over_budget

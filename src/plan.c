@@ -16,6 +16,7 @@
 #include "gpumatch/match.h"
 #include "gpumatch/nvreq.h"
 #include "gpumatch/plan.h"
+#include "gpumatch/sys/plan.h"
 #include "internal.h"
 
 /* Fixed machines (entries times count) one plan holds, a few bytes each

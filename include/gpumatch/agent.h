@@ -49,14 +49,6 @@ int gm_agent_step(gm_agent *a, time_t now, gm_strlist *log, gm_error *err);
  * library file); callers re-evaluate early when it differs. Caller frees. */
 char *gm_agent_fingerprint(const gm_agent *a);
 
-/* Renderings, exposed for tests. report may be NULL (not evaluated). */
-char *gm_agent_nfd_text(const gm_node *n, const gm_pf_report *report, const char *label_ns,
-                        time_t expiry, gm_error *err);
-char *gm_agent_prom_text(const gm_node *n, const gm_pf_report *report, bool probe_ok,
-                         time_t last_ok, gm_error *err);
-/* Slurm feature words of a node (gpumatch export --to slurm's Features=). */
-char *gm_agent_slurm_features(const gm_node *n, gm_error *err);
-
 /* Writes path through a hidden temporary file in the same directory and a
  * rename, keeping an existing file's mode (0644 for a new file): readers
  * never see a partial file, a failure leaves the old file. */

@@ -28,7 +28,9 @@ typedef struct {
     /* Driver container (GPU Operator: driver root /run/nvidia/driver): df holds
      * the driver root's libraries, binaries and firmware, devices_from the host
      * root's device nodes and IPC sockets (as nvidia-ctk --driver-root). NULL:
-     * all from df. Hook programs (nvidia-cdi-hook) are looked up on the host. */
+     * all from df, under df->root, or split by df->driver_root when
+     * gm_driver_files_find had one. Hook programs (nvidia-cdi-hook) are looked
+     * up on the host. */
     const gm_driver_files *devices_from;
 } gm_cdi_opts;
 

@@ -55,6 +55,9 @@ typedef struct {
 
 typedef struct {
     char *root;              /* as given ("/" default) */
+    /* --driver-root: where libraries, binaries and firmware were found; NULL
+     * when they come from root (see gm_driver_file_host_path) */
+    char *driver_root;
     char *driver_version;    /* the running driver's version text, "535.104.05" */
     char *driver_source;     /* where it came from: "/proc/driver/nvidia/version" or "given" */
     char *ldcache_path;      /* host path of the cache read */
@@ -72,6 +75,11 @@ typedef struct {
     unsigned caps;               /* GM_CAP_* bits; 0 = GM_CAP_DEFAULT */
     const char *driver_version;  /* NULL: read ROOT/proc/driver/nvidia/version */
     const char *ldcache;         /* host path; NULL = /etc/ld.so.cache (under root) */
+    /* A driver container's root (GPU Operator: /run/nvidia/driver): its
+     * ld.so.cache, libraries, binaries and firmware; device nodes, IPC sockets
+     * and the kernel's driver version stay under root (as nvidia-ctk
+     * --driver-root). NULL or "" = root. */
+    const char *driver_root;
 } gm_driver_files_opts;
 
 /* GM_ENODRIVER when no driver version can be found (no NVIDIA driver),
@@ -80,17 +88,17 @@ typedef struct {
 int gm_driver_files_find(const gm_driver_files_opts *opts, gm_driver_files *out, gm_error *err);
 void gm_driver_files_free(gm_driver_files *f);
 
+/* The path of d on the machine running gpumatch: d->path under driver_root
+ * for libraries, binaries and firmware, under root for device nodes and IPC
+ * sockets. Caller frees; NULL when out of memory. */
+char *gm_driver_file_host_path(const gm_driver_files *f, const gm_driver_file *d);
+
 /* "compute,utility" / "all" -> bits; unknown names are an error. */
 int gm_driver_caps_parse(const char *s, unsigned *out, gm_error *err);
 /* "compute,utility" (caller frees). */
 char *gm_driver_caps_str(unsigned caps);
 const char *gm_driver_cap_name(unsigned one_cap); /* "compute"; "all" for 0 */
 const char *gm_df_kind_name(gm_df_kind k);         /* "library", "device", ... */
-
-/* Version from /proc/driver/nvidia/version text, as gm_host_parse_nvrm (which
- * see; GM_EINVAL), with origin prefixed to the message. */
-int gm_driver_version_from_proc(const char *text, char *buf, size_t len, const char *origin,
-                                gm_error *err);
 
 /* JSON document of the result (pretty, trailing newline); caller frees. */
 char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err);

@@ -60,19 +60,7 @@ typedef struct {
     uint64_t bytes_decompressed;
 } gm_elf_scan;
 
-/* Scans a file by path (mmap; pages outside headers are not touched unless
- * depth is VERIFY). Files that are not ELF/fatbin/cubin/PTX give kind OTHER. */
-/* On failure *out is left empty (freeing it is harmless). */
-int gm_elfscan_file(const char *path, gm_fatbin_depth depth, gm_elf_scan *out, gm_error *err);
-/* Same over a buffer; name is used in messages and for the .ptx suffix.
- * The buffer is only read. */
-int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
-                      gm_elf_scan *out, gm_error *err);
 void gm_elf_scan_free(gm_elf_scan *s);
-
-/* True if the first bytes (at least 8 for a decision) look like input
- * gm_elfscan_* reads; used by walkers to skip other files cheaply. */
-bool gm_elfscan_sniff(const void *head, size_t len, const char *name);
 
 const char *gm_file_kind_name(gm_file_kind k);
 

@@ -40,7 +40,12 @@ typedef struct {
     /* Image config Env when the caller already has it (launch); used instead of
      * the walked image's env when non-NULL. */
     const gm_strlist *image_env;
-    const char *ldcache;   /* NULL = ROOT/etc/ld.so.cache */
+    const char *ldcache;   /* NULL = DRIVER_ROOT/etc/ld.so.cache */
+    /* A driver container's root (GPU Operator: /run/nvidia/driver): its
+     * ld.so.cache and the driver libraries it names are checked there; /proc,
+     * device nodes, the runtime's config and /usr/local/cuda-*\/compat under
+     * root. NULL or "" = root. */
+    const char *driver_root;
 } gm_pf_opts;
 
 /* Runs every check and appends results to out (zero-initialised by the caller).
@@ -67,12 +72,6 @@ char *gm_pf_report_failures(const gm_pf_report *r);
  * {"status": worst, "checks": [{id, subject, status, evidence, fix}]}. */
 char *gm_pf_report_table(const gm_pf_report *r, gm_error *err);
 char *gm_pf_report_json(const gm_pf_report *r, gm_error *err);
-
-/* Parsers exposed for tests and fuzzing. */
-/* Driver version from /proc/driver/nvidia/version text ("NVRM version: ..."). */
-int gm_pf_parse_nvrm(const char *text, size_t len, char *ver, size_t verlen, gm_error *err);
-/* Character-device major registered under name in /proc/devices text; -1 if absent. */
-int gm_pf_proc_devices_major(const char *text, size_t len, const char *name);
 
 #ifdef __cplusplus
 }

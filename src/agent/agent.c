@@ -9,6 +9,7 @@
 
 #include "export/export_internal.h"
 #include "gpumatch/agent.h"
+#include "gpumatch/sys/agent.h"
 #include "internal.h"
 
 enum { OUT_NFD, OUT_PROM, OUT_SLURM, OUT_N };

@@ -12,6 +12,7 @@
 
 #include "export/export_internal.h"
 #include "gpumatch/agent.h"
+#include "gpumatch/sys/agent.h"
 #include "gpumatch/export.h"
 #include "gpumatch/tables.h"
 #include "internal.h"

@@ -73,27 +73,11 @@ static int generate(int argc, char **argv) {
                              "named by index only");
     else
         o.driver_version = gm_cli_node_driver(&node, vbuf);
-    gm_driver_files f, fh = {0};
-    bool split = driver_root && strcmp(driver_root, o.root ? o.root : "/");
-    int st = 0;
-    if (split) {
-        /* driver container: device nodes (and the kernel's driver version)
-         * from the host root, libraries and binaries from the driver root */
-        st = gm_driver_files_find(&o, &fh, &err);
-        if (st == 0) {
-            gm_driver_files_opts od = o;
-            od.root = driver_root;
-            od.driver_version = fh.driver_version;
-            st = gm_driver_files_find(&od, &f, &err);
-        }
-    } else {
-        if (driver_root)
-            o.root = driver_root;
-        st = gm_driver_files_find(&o, &f, &err);
-    }
+    gm_driver_files f;
+    o.driver_root = driver_root;
+    int st = gm_driver_files_find(&o, &f, &err);
     if (st < 0) {
         gm_cli_error("cdi", &err);
-        gm_driver_files_free(&fh);
         gm_node_free(&node);
         return gm_cli_exit_for(st);
     }
@@ -101,8 +85,7 @@ static int generate(int argc, char **argv) {
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
         self[n] = 0;
-    gm_cdi_opts co = {.node = have_node ? &node : NULL, .hook_fallback = n > 0 ? self : NULL,
-                      .devices_from = split ? &fh : NULL};
+    gm_cdi_opts co = {.node = have_node ? &node : NULL, .hook_fallback = n > 0 ? self : NULL};
     gm_strlist warnings = {0};
     char *spec = gm_cdi_generate(&f, &co, &warnings, &err);
     for (size_t i = 0; i < f.warnings.n; i++)
@@ -118,7 +101,6 @@ static int generate(int argc, char **argv) {
     free(spec);
     gm_strlist_free(&warnings);
     gm_driver_files_free(&f);
-    gm_driver_files_free(&fh);
     gm_node_free(&node);
     return rc;
 }

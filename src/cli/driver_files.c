@@ -10,13 +10,16 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch driver-files [--root DIR] [--capabilities LIST] [-n NODES [--host NAME]]\n"
-            "                             [--driver-version VER] [--ldcache PATH]\n"
-            "                             [-j | -f table|json] [-o FILE]\n"
+            "usage: gpumatch driver-files [--root DIR] [--driver-root DIR] [--capabilities LIST]\n"
+            "                             [-n NODES [--host NAME]] [--driver-version VER]\n"
+            "                             [--ldcache PATH] [-j | -f table|json] [-o FILE]\n"
             "  LIST: compute,utility,video,graphics or all (default compute,utility)\n"
             "  the driver version comes from --driver-version, the node document, or\n"
             "  ROOT/proc/driver/nvidia/version; only libraries of that version are listed,\n"
             "  other versions are reported as stale\n"
+            "  --driver-root: libraries, binaries and firmware (and ld.so.cache) from there (a\n"
+            "  driver container, e.g. /run/nvidia/driver); device nodes, IPC sockets and /proc\n"
+            "  from --root\n"
             "  -n, --nodes NODES: the node document (file, directory, glob, -; --node is the\n"
             "  same), one node or --host NAME's\n"
             "  -j, --json; -f, --format table|json; -o, --output FILE (atomic)\n"
@@ -26,6 +29,7 @@ static void usage(FILE *f) {
 
 int gm_cli_driver_files(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'R'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"capabilities", required_argument, 0, 'c'},
                                          {"nodes", required_argument, 0, 'n'},
                                          {"node", required_argument, 0, 'n'},
@@ -49,6 +53,7 @@ int gm_cli_driver_files(int argc, char **argv) {
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'R': o.root = optarg; break;
+        case 'D': o.driver_root = optarg; break;
         case 'c':
             if (gm_driver_caps_parse(optarg, &o.caps, &err) < 0) {
                 gm_cli_error("driver-files", &err);
@@ -109,6 +114,9 @@ int gm_cli_driver_files(int argc, char **argv) {
     } else if ((rc = gm_cli_stdout_begin("driver-files", out_path, &to_file)) == GM_EXIT_OK) {
         printf("driver %s (from %s), ld.so.cache %s (%s)\n", f.driver_version, f.driver_source,
                f.ldcache_path, f.ldcache_format);
+        if (f.driver_root)
+            printf("libraries, binaries and firmware under %s; devices and IPC under %s\n",
+                   f.driver_root, f.root);
         printf("%-9s %-9s %s\n", "KIND", "CAP", "PATH");
         for (size_t i = 0; i < f.n; i++) {
             const gm_driver_file *d = &f.files[i];

@@ -17,7 +17,8 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: gpumatch launch --runtime docker|podman|singularity|apptainer\n"
-            "         -r REQ [-n NODES [--host NAME]] [--root DIR] [--gpus N|all]\n"
+            "         -r REQ [-n NODES [--host NAME]] [--root DIR] [--driver-root DIR]\n"
+            "         [--gpus N|all]\n"
             "         [--capabilities LIST] [--image-env KEY=VALUE]... [--program PATH]\n"
             "         [--no-preflight] [--dry-run | --engine-api] [--cdi auto|yes|no]\n"
             "         [--nvccli] IMAGE [-- CMD...]\n"
@@ -33,7 +34,8 @@ static void usage(FILE *f) {
             "  --cdi (docker): --device nvidia.com/gpu=ID when a CDI spec under ROOT/etc/cdi\n"
             "    or ROOT/var/run/cdi names the devices (auto), always (yes) or never (no);\n"
             "  --nvccli (singularity/apptainer): --nv --nvccli\n"
-            "  before exec, preflight checks this host (--no-preflight skips it);\n"
+            "  before exec, preflight checks this host (--no-preflight skips it), the\n"
+            "    driver's libraries under --driver-root when given (a driver container);\n"
             "  --prove TARGET then loads TARGET's modules on the picked GPUs (gpumatch prove)\n"
             "  and refuses with prove's exit code unless it is 0\n"
             "here: 0 started/printed, 1 refused (reasons on stderr)\n");
@@ -47,10 +49,13 @@ static void print_quoted(const char *s) {
 }
 
 /* Returns an exit code, or -1 to go on. */
-static int run_preflight(const char *root, const gm_node *node, const gm_strlist *image_env) {
+static int run_preflight(const char *root, const char *driver_root, const gm_node *node,
+                         const gm_strlist *image_env) {
     gm_pf_report rep = {0};
     gm_error err = {0};
-    if (gm_preflight_for_launch(root, node, image_env, &rep, &err) < 0) {
+    /* gm_preflight_for_launch's checks, with the driver root. */
+    gm_pf_opts po = {.root = root, .driver_root = driver_root, .node = node, .image_env = image_env};
+    if (gm_preflight_run(&po, &rep, &err) < 0) {
         gm_cli_error("launch", &err);
         return GM_EXIT_INPUT;
     }
@@ -77,6 +82,7 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"node", required_argument, 0, 'n'},
                                          {"host", required_argument, 0, 'H'},
                                          {"root", required_argument, 0, 'R'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"gpus", required_argument, 0, 'g'},
                                          {"capabilities", required_argument, 0, 'c'},
                                          {"image-env", required_argument, 0, 'e'},
@@ -90,7 +96,7 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_launch_opts lo = {0};
-    const char *root = NULL, *prove = NULL, *host = NULL;
+    const char *root = NULL, *prove = NULL, *host = NULL, *driver_root = NULL;
     gm_strlist node_files = {0};
     gm_cli_reqs reqs = {0};
     bool dry = false, api = false, preflight = true, have_rt = false;
@@ -120,6 +126,7 @@ int gm_cli_launch(int argc, char **argv) {
         case 'n': gm_strlist_add(&node_files, optarg); break;
         case 'H': host = optarg; break;
         case 'R': root = optarg; break;
+        case 'D': driver_root = optarg; break;
         case 'g': {
             char *end;
             errno = 0;
@@ -236,7 +243,7 @@ int gm_cli_launch(int argc, char **argv) {
     /* Only a container about to start here needs this host checked; --dry-run and
      * --engine-api print a command that may run elsewhere. */
     if (preflight && !dry && !api) {
-        int pf = run_preflight(root, &node, lo.image_env);
+        int pf = run_preflight(root, driver_root, &node, lo.image_env);
         if (pf >= 0) {
             rc = pf;
             goto out;

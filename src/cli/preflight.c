@@ -12,15 +12,17 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: gpumatch preflight [--root DIR] [-n NODES [--host NAME]] [--image IMAGE]\n"
-            "                          [-j | -f table|json] [-o FILE]\n"
+            "usage: gpumatch preflight [--root DIR] [--driver-root DIR] [-n NODES [--host NAME]]\n"
+            "                          [--image IMAGE] [-j | -f table|json] [-o FILE]\n"
             "  --root DIR     check the system tree under DIR (default /): /proc, /dev,\n"
             "                 /etc/ld.so.cache, /usr/local/cuda-*/compat\n"
+            "  --driver-root DIR  the driver's ld.so.cache and libraries from DIR (a driver\n"
+            "                 container, e.g. /run/nvidia/driver); the rest from --root\n"
             "  -n, --nodes F  node document (file, directory, glob, -; --node is the same):\n"
             "                 one node, or --host NAME's; default: probe this node\n"
             "  --image IMAGE  also check the image's NVIDIA_REQUIRE_*/CUDA_VERSION and its\n"
             "                 forward-compatibility libraries (directory, docker/OCI archive)\n"
-            "  --ldcache FILE ld.so.cache to read (default ROOT/etc/ld.so.cache)\n"
+            "  --ldcache FILE ld.so.cache to read (default DRIVER-ROOT/etc/ld.so.cache)\n"
             "  -j, --json     JSON report instead of the table (-f, --format table|json)\n"
             "  -o, --output FILE  write the report there (atomically)\n"
             "  --slurm-health as Slurm's HealthCheckProgram: drain this node (scontrol) with\n"
@@ -64,6 +66,7 @@ static int load_node(const gm_strlist *node_files, const char *host, const char 
 int gm_cli_preflight(int argc, char **argv) {
     static const struct option opts[] = {{"root", required_argument, 0, 'r'},
                                          {"nodes", required_argument, 0, 'n'},
+                                         {"driver-root", required_argument, 0, 'D'},
                                          {"node", required_argument, 0, 'n'},
                                          {"host", required_argument, 0, 'H'},
                                          {"format", required_argument, 0, 'f'},
@@ -79,7 +82,7 @@ int gm_cli_preflight(int argc, char **argv) {
                                          {"scontrol", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     const char *root = NULL, *image = NULL, *ldcache = NULL, *prove = NULL, *host = NULL;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *driver_root = NULL;
     gm_strlist node_files = {0};
     bool json = false, slurm = false;
     int fmt = -1;
@@ -93,6 +96,7 @@ int gm_cli_preflight(int argc, char **argv) {
         case 'n': gm_strlist_add(&node_files, optarg); break;
         case 'H': host = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'D': driver_root = optarg; break;
         case 'i': image = optarg; break;
         case 'l': ldcache = optarg; break;
         case 'f':
@@ -142,6 +146,7 @@ int gm_cli_preflight(int argc, char **argv) {
     po.node = have_node ? &node : NULL;
     po.image = image;
     po.ldcache = ldcache;
+    po.driver_root = driver_root;
     gm_pf_report rep;
     memset(&rep, 0, sizeof rep);
     gm_error err = {0};

@@ -353,3 +353,83 @@ int gm_host_proc_devices_major(const char *text, size_t len, const char *name) {
     }
     return -1;
 }
+
+const char *gm_host_root_for(const char *root, const char *driver_root, gm_host_side side) {
+    return side == GM_HOST_DRIVER_SIDE && driver_root && *driver_root ? driver_root : root;
+}
+
+int gm_host_stat(const char *root, const char *abs, bool follow, struct stat *st) {
+    if (is_host_root(root))
+        return follow ? stat(abs, st) : lstat(abs, st);
+    /* Resolve in the root what the kernel would follow: the whole path, or
+     * (lstat) only the directories above the last component. */
+    const char *slash = strrchr(abs, '/');
+    const char *base = slash ? slash + 1 : abs;
+    bool whole = follow || !*base || !strcmp(base, ".") || !strcmp(base, "..");
+    char *dir = whole ? gm_strdup(abs) : gm_strndup(abs, (size_t)(base - abs));
+    char *res = NULL;
+    int r = dir ? gm_host_resolve(root, *dir ? dir : "/", &res) : -1;
+    free(dir);
+    if (r != 0) {
+        free(res);
+        errno = r > 0 ? ENOENT : ELOOP;
+        return -1;
+    }
+    char *rel = whole ? res : gm_asprintf("%s/%s", strcmp(res, "/") ? res : "", base);
+    char *full = rel ? gm_host_path(root, rel) : NULL;
+    if (rel != res)
+        free(rel);
+    free(res);
+    if (!full) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = lstat(full, st), e = errno;
+    free(full);
+    errno = e;
+    return rc;
+}
+
+bool gm_host_is_executable(const char *root, const char *abs) {
+    struct stat st;
+    return gm_host_stat(root, abs, true, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+int gm_host_gpus(const char *root, gm_strlist *bus, gm_error *err) {
+    return gm_host_list(root, "/proc/driver/nvidia/gpus", bus, err);
+}
+
+int gm_host_gpu_information(const char *root, const char *bus, char **text, size_t *len,
+                            gm_error *err) {
+    *text = NULL;
+    char *path = gm_asprintf("/proc/driver/nvidia/gpus/%s/information", bus);
+    if (!path)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    int rc = gm_host_read(root, path, GM_HOST_PROC_MAX, text, len, err);
+    free(path);
+    return rc;
+}
+
+int gm_host_cuda_compat_dirs(const char *root, gm_strlist *dirs, gm_error *err) {
+    gm_strlist names = {0};
+    int rc = gm_host_list(root, "/usr/local", &names, err);
+    if (rc == GM_EABSENT)
+        rc = 0;
+    for (size_t i = 0; rc == 0 && i < names.n; i++) {
+        if (strncmp(names.items[i], "cuda", 4))
+            continue;
+        char *rel = gm_asprintf("/usr/local/%s/compat", names.items[i]), *res = NULL;
+        struct stat st;
+        if (!rel) {
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            break;
+        }
+        if (gm_host_resolve(root, rel, &res) == 0 && gm_host_stat(root, res, false, &st) == 0 &&
+            S_ISDIR(st.st_mode) && gm_strlist_add(dirs, res) < 0)
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+        free(res);
+        free(rel);
+    }
+    gm_strlist_free(&names);
+    return rc;
+}

@@ -6,7 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "gpumatch/host.h"
+#include <sys/stat.h>
+#include "gpumatch/sys/host.h"
 #include "gpumatch/common.h"
 
 /* root + abs as one host path (no resolution); root NULL, "" or "/" gives
@@ -34,5 +35,32 @@ int gm_host_read(const char *root, const char *abs, size_t max, char **text, siz
 /* Sorted entry names of directory abs under root, without "." names.
  * GM_EABSENT when the directory is missing. */
 int gm_host_list(const char *root, const char *abs, gm_strlist *names, gm_error *err);
+
+/* Which root a file of the node is read under when the driver's user-space
+ * part lives in a driver container (--driver-root; NVIDIA's GPU Operator
+ * mounts it at /run/nvidia/driver): ld.so.cache, libraries, binaries and
+ * firmware from driver_root; the kernel's side (/proc, device nodes, IPC
+ * sockets) from root. driver_root NULL or "" means root. */
+typedef enum { GM_HOST_KERNEL_SIDE, GM_HOST_DRIVER_SIDE } gm_host_side;
+const char *gm_host_root_for(const char *root, const char *driver_root, gm_host_side side);
+
+/* stat(2) of abs under root, symbolic links followed inside the root; with
+ * follow false the last component itself (lstat). 0, or -1 with errno. */
+int gm_host_stat(const char *root, const char *abs, bool follow, struct stat *st);
+
+/* A program: a regular file with an execute bit, links followed in the root. */
+bool gm_host_is_executable(const char *root, const char *abs);
+
+/* The GPUs the kernel module lists: PCI bus ids ("0000:3b:00.0") of
+ * /proc/driver/nvidia/gpus, sorted. GM_EABSENT when there is no directory. */
+int gm_host_gpus(const char *root, gm_strlist *bus, gm_error *err);
+
+/* /proc/driver/nvidia/gpus/BUS/information, as gm_host_read. */
+int gm_host_gpu_information(const char *root, const char *bus, char **text, size_t *len,
+                            gm_error *err);
+
+/* The CUDA toolkits' forward-compatibility directories, /usr/local/cuda*\/compat,
+ * that exist: resolved inside root, in directory-name order. 0 also when none. */
+int gm_host_cuda_compat_dirs(const char *root, gm_strlist *dirs, gm_error *err);
 
 #endif

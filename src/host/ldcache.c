@@ -10,7 +10,7 @@
  *   compat: the old part, padded to 8, then the new part.
  * The file is untrusted: every count and offset is checked before use. Only
  * little-endian caches are read (ldconfig writes the host's byte order). */
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,6 @@
 #include "gpumatch/cdi.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -12,13 +11,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "host/host.h"
 #include "internal.h"
 
 static char *host_path(const gm_driver_files *df, const char *path) {
-    if (!df->root || strcmp(df->root, "/") == 0)
-        return gm_strdup(path);
-    size_t n = strlen(df->root);
-    return gm_asprintf("%.*s%s", (int)(df->root[n - 1] == '/' ? n - 1 : n), df->root, path);
+    return gm_host_path(df->root, path);
 }
 
 static json_t *device_node(const gm_driver_files *df, const gm_driver_file *d) {
@@ -81,11 +78,11 @@ static int add_device(json_t *devices, const char *name, json_t *nodes, gm_error
 static char *find_hook(const gm_driver_files *df, const char *prog) {
     static const char *const dirs[] = {"/usr/bin", "/usr/local/bin", "/usr/sbin", "/bin", NULL};
     for (const char *const *d = dirs; *d; d++) {
-        char *p = gm_asprintf("%s/%s", *d, prog), *hp = p ? host_path(df, p) : NULL;
+        char *p = gm_asprintf("%s/%s", *d, prog);
+        char *hp = p && gm_host_is_executable(df->root, p) ? host_path(df, p) : NULL;
         free(p);
-        if (hp && access(hp, X_OK) == 0)
+        if (hp)
             return hp;
-        free(hp);
     }
     return NULL;
 }
@@ -127,7 +124,7 @@ static json_t *cap_node(const gm_driver_files *df, int minor) {
     snprintf(path, sizeof path, "/dev/nvidia-caps/nvidia-cap%d", minor);
     char *hp = host_path(df, path);
     struct stat st;
-    if (!hp || stat(hp, &st) != 0) {
+    if (!hp || gm_host_stat(df->root, path, true, &st) != 0) {
         free(hp);
         return NULL;
     }
@@ -166,6 +163,15 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
         goto done;
     }
     const gm_driver_files *hostdf = o && o->devices_from ? o->devices_from : df;
+    /* One result found with a driver root: its libraries, binaries and
+     * firmware under driver_root, its devices and IPC sockets under root. */
+    gm_driver_files drv;
+    if (hostdf == df && df->driver_root) {
+        drv = *df;
+        drv.root = df->driver_root;
+        drv.driver_root = NULL;
+        df = &drv;
+    }
     for (size_t i = 0; i < df->n + (hostdf != df ? hostdf->n : 0); i++) {
         /* with a driver root: devices and IPC from the host, the rest from df */
         const gm_driver_files *src = i < df->n ? df : hostdf;
@@ -265,12 +271,9 @@ char *gm_cdi_generate(const gm_driver_files *df, const gm_cdi_opts *o, gm_strlis
             for (size_t k = 0; dev->mig_mode == GM_MIG_ENABLED && k < dev->n_mig; k++) {
                 const gm_mig_instance *m = &dev->mig[k];
                 if (!migminors) {
-                    char *mp = host_path(hostdf, "/proc/driver/nvidia-caps/mig-minors");
-                    size_t ml;
-                    gm_error e2 = {0};
-                    if (!mp || gm_read_file(mp, 1 << 20, &migminors, &ml, &e2) < 0)
+                    if (gm_host_read(hostdf->root, "/proc/driver/nvidia-caps/mig-minors", 1 << 20,
+                                     &migminors, NULL, NULL) < 0)
                         migminors = gm_strdup("");
-                    free(mp);
                 }
                 int gim = m->gi >= 0 ? mig_cap_minor(migminors, minor, m->gi, -1) : -1;
                 int cim = m->ci >= 0 ? mig_cap_minor(migminors, minor, m->gi, m->ci) : -1;
@@ -446,36 +449,35 @@ static bool spec_names(const char *text, size_t len, bool json, const gm_strlist
 
 int gm_cdi_find_spec(const char *root, const gm_strlist *names, char **found, gm_error *err) {
     static const char *const dirs[] = {"/etc/cdi", "/var/run/cdi", NULL};
-    gm_driver_files df = {.root = (char *)(root && *root ? root : "/")};
     *found = NULL;
     for (const char *const *d = dirs; *d; d++) {
-        char *dir = host_path(&df, *d);
-        DIR *dh = dir ? opendir(dir) : NULL;
-        struct dirent *e;
-        while (dh && (e = readdir(dh))) {
-            size_t l = strlen(e->d_name);
-            bool json = l > 5 && !strcmp(e->d_name + l - 5, ".json");
-            bool yaml = (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
-                        (l > 4 && !strcmp(e->d_name + l - 4, ".yml"));
+        gm_strlist files = {0};
+        if (gm_host_list(root, *d, &files, NULL) == GM_ENOMEM) {
+            gm_strlist_free(&files);
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < files.n; i++) {
+            const char *name = files.items[i];
+            size_t l = strlen(name);
+            bool json = l > 5 && !strcmp(name + l - 5, ".json");
+            bool yaml = (l > 5 && !strcmp(name + l - 5, ".yaml")) ||
+                        (l > 4 && !strcmp(name + l - 4, ".yml"));
             if (!json && !yaml)
                 continue;
-            char *p = gm_asprintf("%s/%s", dir, e->d_name), *text = NULL;
+            char *rel = gm_asprintf("%s/%s", *d, name), *text = NULL;
             size_t tl;
-            gm_error e2 = {0};
-            if (p && gm_read_file(p, 16u << 20, &text, &tl, &e2) == 0 && spec_names(text, tl, json, names)) {
+            if (rel && gm_host_read(root, rel, 16u << 20, &text, &tl, NULL) == 0 &&
+                spec_names(text, tl, json, names)) {
                 free(text);
-                closedir(dh);
-                free(dir);
-                *found = p;
-                return 1;
+                gm_strlist_free(&files);
+                *found = gm_host_path(root, rel);
+                free(rel);
+                return *found ? 1 : gm_error_set(err, GM_ENOMEM, "out of memory");
             }
             free(text);
-            free(p);
+            free(rel);
         }
-        if (dh)
-            closedir(dh);
-        free(dir);
+        gm_strlist_free(&files);
     }
-    (void)err;
     return 0;
 }

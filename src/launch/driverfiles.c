@@ -5,9 +5,9 @@
  * lookups resolve symlinks component by component inside the root, so an
  * absolute link in a fake (or mounted) tree never escapes it. */
 #include "gpumatch/driverfiles.h"
+#include "gpumatch/sys/driverfiles.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 #include "host/host.h"
 #include "internal.h"
 
@@ -148,10 +148,6 @@ int gm_driver_version_from_proc(const char *text, char *buf, size_t len, const c
 
 /* ---- path resolution inside root ---- */
 
-static char *join_root(const char *root, const char *path) {
-    return gm_host_path(root, path);
-}
-
 /* The host path of `path` inside root (gm_host_resolve), or NULL if a
  * component is missing or the link chain is too long. */
 static char *resolve_in_root(const char *root, const char *path) {
@@ -282,11 +278,8 @@ static int find_bins(gm_driver_files *f, const char *root, const char *const *na
         for (const char *const *d = bin_dirs; *d; d++) {
             char *p = gm_asprintf("%s/%s", *d, *b);
             char *real = p ? resolve_in_root(root, p) : NULL;
-            char *full = real ? join_root(root, real) : NULL;
-            struct stat st;
-            bool ok = full && stat(full, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+            bool ok = real && gm_host_is_executable(root, real);
             int rc = ok ? add_file(f, GM_DF_BINARY, cap, real, NULL, p, err) : 0;
-            free(full);
             free(real);
             free(p);
             if (rc)
@@ -300,16 +293,10 @@ static int find_bins(gm_driver_files *f, const char *root, const char *const *na
 
 /* One node: char device, regular-file stand-in, or skipped with a warning. */
 static int add_node(gm_driver_files *f, const char *root, const char *path, int gpu, gm_error *err) {
-    char *full = join_root(root, path);
     struct stat st;
     int rc = 0;
-    if (!full)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
-    if (lstat(full, &st) != 0) {
-        free(full);
-        return 1; /* absent */
-    }
-    free(full);
+    if (gm_host_stat(root, path, false, &st) != 0)
+        return errno == ENOMEM ? gm_error_set(err, GM_ENOMEM, "out of memory") : 1; /* absent */
     if (S_ISCHR(st.st_mode) || S_ISREG(st.st_mode)) {
         rc = add_file(f, GM_DF_DEVICE, 0, path, NULL, NULL, err);
         if (rc == 0) {
@@ -328,31 +315,21 @@ static int add_node(gm_driver_files *f, const char *root, const char *path, int 
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names in ROOT/dir accepted by keep(). */
+/* Sorted names in ROOT/dir accepted by keep(); none when dir is missing. */
 static int list_dir(const char *root, const char *dir, bool (*keep)(const char *), gm_strlist *out,
                     gm_error *err) {
-    char *full = join_root(root, dir);
-    if (!full)
-        return gm_error_set(err, GM_ENOMEM, "out of memory");
-    DIR *d = opendir(full);
-    free(full);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (keep(e->d_name) && gm_strlist_add(out, e->d_name)) {
-            closedir(d);
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
-        }
-    }
-    closedir(d);
-    if (out->n > 1)
-        qsort(out->items, out->n, sizeof *out->items, cmp_str);
-    return 0;
+    gm_strlist all = {0};
+    gm_error le = {0};
+    int rc = gm_host_list(root, dir, &all, &le);
+    if (rc == GM_ENOMEM)
+        rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    else
+        rc = 0;
+    for (size_t i = 0; rc == 0 && i < all.n; i++)
+        if (keep(all.items[i]) && gm_strlist_add(out, all.items[i]))
+            rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    gm_strlist_free(&all);
+    return rc;
 }
 
 static bool is_gpu_node(const char *n) {
@@ -438,11 +415,9 @@ static int find_ipc(gm_driver_files *f, const char *root, unsigned caps, gm_erro
     for (size_t i = 0; i < sizeof ipcs / sizeof ipcs[0]; i++) {
         if (ipcs[i].cap && !(caps & ipcs[i].cap))
             continue;
-        char *full = join_root(root, ipcs[i].path);
         struct stat st;
-        bool ok = full && lstat(full, &st) == 0 &&
+        bool ok = gm_host_stat(root, ipcs[i].path, false, &st) == 0 &&
                   (ipcs[i].dir ? S_ISDIR(st.st_mode) : S_ISSOCK(st.st_mode));
-        free(full);
         if (ok) {
             int rc = add_file(f, GM_DF_IPC, ipcs[i].cap, ipcs[i].path, NULL, NULL, err);
             if (rc)
@@ -469,6 +444,7 @@ void gm_driver_files_free(gm_driver_files *f) {
     free(f->files);
     free(f->stale);
     free(f->root);
+    free(f->driver_root);
     free(f->driver_version);
     free(f->driver_source);
     free(f->ldcache_path);
@@ -480,7 +456,7 @@ void gm_driver_files_free(gm_driver_files *f) {
 static int read_proc_version(const char *root, char *buf, size_t len, gm_error *err) {
     int rc = gm_host_driver_version(root, NULL, buf, len, err);
     if (rc == GM_EABSENT) {
-        char *path = join_root(root, "/proc/driver/nvidia/version");
+        char *path = gm_host_path(root, "/proc/driver/nvidia/version");
         rc = gm_error_set(err, GM_ENODRIVER, "%s: not found (is the NVIDIA driver loaded?)",
                           path ? path : "/proc/driver/nvidia/version");
         free(path);
@@ -491,13 +467,18 @@ static int read_proc_version(const char *root, char *buf, size_t len, gm_error *
 int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_error *err) {
     memset(f, 0, sizeof *f);
     const char *root = o && o->root && *o->root ? o->root : "/";
+    /* The driver's user-space files: from a driver container when given. */
+    const char *droot = gm_host_root_for(root, o ? o->driver_root : NULL, GM_HOST_DRIVER_SIDE);
     unsigned caps = o && o->caps ? o->caps : GM_CAP_DEFAULT;
     char proc_ver[32] = "";
     gm_error perr = {0};
     int rc;
     f->root = gm_strdup(root);
-    if (!f->root)
+    f->driver_root = droot != root ? gm_strdup(droot) : NULL;
+    if (!f->root || (droot != root && !f->driver_root)) {
+        gm_driver_files_free(f);
         return gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
     bool have_proc = read_proc_version(root, proc_ver, sizeof proc_ver, &perr) == 0;
     if (o && o->driver_version) {
         if (!version_shaped(o->driver_version, strlen(o->driver_version))) {
@@ -532,12 +513,14 @@ int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_e
 
     gm_ldcache lc = {0};
     f->ldcache_path = gm_strdup(o && o->ldcache ? o->ldcache : "/etc/ld.so.cache");
-    char *cache_full = f->ldcache_path ? join_root(root, f->ldcache_path) : NULL;
+    char *cache_full = f->ldcache_path ? gm_host_path(droot, f->ldcache_path) : NULL;
     if (!cache_full) {
         rc = gm_error_set(err, GM_ENOMEM, "out of memory");
         goto out;
     }
-    if (access(cache_full, F_OK) != 0) {
+    struct stat cst;
+    /* The same file gm_ldcache_load opens (root joined, not resolved in it). */
+    if (gm_host_stat(NULL, cache_full, true, &cst) != 0) {
         rc = gm_error_set(err, GM_EABSENT, "%s: no ld.so.cache (run ldconfig)", cache_full);
         free(cache_full);
         goto out;
@@ -558,15 +541,15 @@ int gm_driver_files_find(const gm_driver_files_opts *o, gm_driver_files *f, gm_e
     for (size_t g = 0; rc == 0 && g < sizeof groups / sizeof groups[0]; g++) {
         if (!(caps & groups[g].cap))
             continue;
-        rc = find_libs(f, &lc, root, groups[g].libs, groups[g].cap, err);
+        rc = find_libs(f, &lc, droot, groups[g].libs, groups[g].cap, err);
         if (rc == 0 && groups[g].bins)
-            rc = find_bins(f, root, groups[g].bins, groups[g].cap, err);
+            rc = find_bins(f, droot, groups[g].bins, groups[g].cap, err);
     }
     gm_ldcache_free(&lc);
     if (rc == 0)
         rc = find_nodes(f, root, err);
     if (rc == 0)
-        rc = find_firmware(f, root, err);
+        rc = find_firmware(f, droot, err);
     if (rc == 0)
         rc = find_ipc(f, root, caps, err);
 out:
@@ -575,10 +558,18 @@ out:
     return rc;
 }
 
+char *gm_driver_file_host_path(const gm_driver_files *f, const gm_driver_file *d) {
+    bool kernel = d->kind == GM_DF_DEVICE || d->kind == GM_DF_IPC;
+    return gm_host_path(gm_host_root_for(f->root, f->driver_root,
+                                         kernel ? GM_HOST_KERNEL_SIDE : GM_HOST_DRIVER_SIDE),
+                        d->path);
+}
+
 char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
     /* JSON carries UTF-8 only: a path it cannot carry is an error, not a file
      * left out of the list (issue 13) */
-    if (gm_utf8_check(f->root, "root", err) < 0 || gm_utf8_check(f->ldcache_path, "ld.so.cache path", err) < 0)
+    if (gm_utf8_check(f->root, "root", err) < 0 || gm_utf8_check(f->driver_root, "driver root", err) < 0 ||
+        gm_utf8_check(f->ldcache_path, "ld.so.cache path", err) < 0)
         return NULL;
     for (size_t i = 0; i < f->n; i++)
         if (gm_utf8_check(f->files[i].path, "path", err) < 0 ||
@@ -604,6 +595,8 @@ char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
         return NULL;
     }
     json_object_set_new(doc, "root", json_string(f->root));
+    if (f->driver_root)
+        json_object_set_new(doc, "driver_root", json_string(f->driver_root));
     json_object_set_new(doc, "driver_version", json_string(f->driver_version));
     json_object_set_new(doc, "driver_version_source", json_string(f->driver_source));
     json_object_set_new(doc, "ldcache", json_pack("{s:s, s:s}", "path", f->ldcache_path, "format",

@@ -14,7 +14,7 @@
  *    driver;
  *  - it is needed only when the driver does not already support the CUDA
  *    release the compat package belongs to. */
-#include <dirent.h>
+#include "host/host.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,15 +83,13 @@ int pf_compat_add(pf_ctx *c, bool in_image, const char *path, const gm_driver_ve
 
 /* The note of a host compat library (read whole: the note sits in the headers'
  * neighbourhood but libelf needs the section table). */
-static void host_note(pf_ctx *c, const char *res, pf_compat_note *note) {
+static void host_note(const char *root, const char *res, pf_compat_note *note) {
     memset(note, 0, sizeof *note);
-    char *full = pf_path(c, res);
     char *data = NULL;
     size_t len = 0;
-    if (full && gm_read_file(full, PF_COMPAT_MAX_BYTES, &data, &len, NULL) == 0)
+    if (gm_host_read(root, res, PF_COMPAT_MAX_BYTES, &data, &len, NULL) == 0)
         pf_compat_note_read((const unsigned char *)data, len, note);
     free(data);
-    free(full);
 }
 
 /* Host: compat libraries in ld.so.cache (in use by every process) and under
@@ -107,46 +105,35 @@ int pf_find_host_compat(pf_ctx *c) {
             !strstr(res, "/compat/") || !pf_lib_version(pf_base(res), "libcuda.so.", &v))
             continue;
         pf_compat_note note;
-        host_note(c, res, &note);
+        host_note(c->droot, res, &note);
         if ((rc = pf_compat_add(c, false, res, &v, true, &note)))
             return rc;
     }
-    char *local = pf_path(c, "/usr/local");
-    if (!local)
+    gm_strlist dirs = {0};
+    if (gm_host_cuda_compat_dirs(c->root, &dirs, NULL) < 0) {
+        gm_strlist_free(&dirs);
         return GM_ENOMEM;
-    DIR *d = opendir(local);
-    free(local);
-    if (!d)
-        return 0;
-    struct dirent *de;
+    }
     rc = 0;
-    while (!rc && (de = readdir(d))) {
-        if (strncmp(de->d_name, "cuda", 4))
-            continue;
-        char rel[512], res[4096];
-        snprintf(rel, sizeof rel, "/usr/local/%s/compat", de->d_name);
-        if (pf_resolve(c, rel, res, sizeof res) != 0)
-            continue;
-        char *full = pf_path(c, res);
-        DIR *cd = full ? opendir(full) : NULL;
-        free(full);
-        if (!cd)
-            continue;
-        struct dirent *ce;
-        while (!rc && (ce = readdir(cd))) {
+    for (size_t i = 0; !rc && i < dirs.n; i++) {
+        const char *res = dirs.items[i];
+        gm_strlist names = {0};
+        if (gm_host_list(c->root, res, &names, NULL) < 0)
+            rc = GM_ENOMEM;
+        for (size_t j = 0; !rc && j < names.n; j++) {
             gm_driver_version v;
-            if (!pf_lib_version(ce->d_name, "libcuda.so.", &v))
+            if (!pf_lib_version(names.items[j], "libcuda.so.", &v))
                 continue;
-            char *p = gm_asprintf("%s/%s", res, ce->d_name);
+            char *p = gm_asprintf("%s/%s", strcmp(res, "/") ? res : "", names.items[j]);
             pf_compat_note note;
             if (p)
-                host_note(c, p, &note);
+                host_note(c->root, p, &note);
             rc = p ? pf_compat_add(c, false, p, &v, false, &note) : GM_ENOMEM;
             free(p);
         }
-        closedir(cd);
+        gm_strlist_free(&names);
     }
-    closedir(d);
+    gm_strlist_free(&dirs);
     return rc;
 }
 

@@ -1,6 +1,5 @@
 /* Check 2: the device nodes a GPU container gets, as character devices with the
  * majors the kernel registered (/proc/devices). */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +20,8 @@
 
 static int check_node(pf_ctx *c, const char *id, const char *dev, int major, int minor,
                       const char *fix) {
-    char *full = pf_path(c, dev);
-    if (!full)
-        return GM_ENOMEM;
     struct stat st;
-    int r = stat(full, &st);
-    free(full);
-    if (r != 0)
+    if (gm_host_stat(c->root, dev, true, &st) != 0)
         return pf_add(c, id, GM_PF_FAIL, dev, fix, "%s is missing", dev);
     if (!S_ISCHR(st.st_mode)) {
         /* A test tree (as in NVIDIA's own tests) uses plain files: under --root
@@ -59,29 +53,21 @@ static int check_node(pf_ctx *c, const char *id, const char *dev, int major, int
  * ("Device Minor: N"), else the node document's indices. */
 static size_t gpu_minors(pf_ctx *c, int *minors, size_t max, const char **source) {
     size_t n = 0;
-    char *dir = pf_path(c, "/proc/driver/nvidia/gpus");
-    DIR *d = dir ? opendir(dir) : NULL;
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d)) && n < max) {
-            if (de->d_name[0] == '.')
-                continue;
-            char *info = gm_asprintf("%s/%s/information", dir, de->d_name);
+    gm_strlist bus = {0};
+    if (gm_host_gpus(c->root, &bus, NULL) == 0) {
+        for (size_t i = 0; i < bus.n && n < max; i++) {
             char *text = NULL;
-            size_t len = 0;
-            if (info && gm_read_file(info, 1 << 16, &text, &len, NULL) == 0) {
+            if (gm_host_gpu_information(c->root, bus.items[i], &text, NULL, NULL) == 0) {
                 const char *p = strstr(text, "Device Minor:");
                 int m;
                 if (p && sscanf(p + 13, " %d", &m) == 1 && m >= 0 && m < 255)
                     minors[n++] = m;
             }
             free(text);
-            free(info);
         }
-        closedir(d);
         *source = "/proc/driver/nvidia/gpus";
     }
-    free(dir);
+    gm_strlist_free(&bus);
     if (n == 0 && c->node) {
         for (size_t i = 0; i < c->node->n_devices && n < max; i++)
             minors[n++] = c->node->devices[i].index;
@@ -98,14 +84,10 @@ static size_t gpu_minors(pf_ctx *c, int *minors, size_t max, const char **source
 }
 
 int pf_check_devnodes(pf_ctx *c) {
-    char *path = pf_path(c, "/proc/devices");
-    if (!path)
-        return GM_ENOMEM;
     char *text = NULL;
     size_t len = 0;
     gm_error e = {0};
     int have_devs = gm_host_read(c->root, "/proc/devices", GM_HOST_PROC_MAX, &text, &len, &e) == 0;
-    free(path);
     int nv = -1, uvm = -1, rc;
     if (have_devs) {
         nv = gm_pf_proc_devices_major(text, len, "nvidia");

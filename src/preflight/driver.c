@@ -1,6 +1,5 @@
 /* Checks 1 and 3: kernel module vs user-space driver, and the driver libraries
  * the dynamic loader (and the container runtimes, which read ld.so.cache) find. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
     "reinstall the driver so both parts have the same version"
 
 int pf_check_driver(pf_ctx *c) {
-    char *path = pf_path(c, "/proc/driver/nvidia/version");
+    char *path = gm_host_path(c->root, "/proc/driver/nvidia/version");
     if (!path)
         return GM_ENOMEM;
     char *text = NULL;
@@ -173,33 +172,31 @@ static int check_stale(pf_ctx *c, const char *stem, pf_lib *libs, size_t n) {
     }
     int rc = 0;
     for (size_t j = 0; j < nd && !rc; j++) {
-        char *full = pf_path(c, dirs[j]);
-        if (!full)
-            return GM_ENOMEM;
-        DIR *dir = opendir(full);
-        free(full);
-        if (!dir)
+        gm_strlist names = {0};
+        if (gm_host_list(c->droot, dirs[j], &names, NULL) != 0) {
+            gm_strlist_free(&names);
             continue;
+        }
         char stale[1024] = "";
         size_t off = 0, count = 0;
-        struct dirent *de;
-        while ((de = readdir(dir))) {
+        for (size_t i = 0; i < names.n; i++) {
+            const char *name = names.items[i];
             gm_driver_version v;
             /* The version the cache entry points at is not stale: when it
              * differs from the running one, libs.libcuda already says so. */
-            if (!pf_lib_version(de->d_name, stem, &v) ||
+            if (!pf_lib_version(name, stem, &v) ||
                 gm_driver_version_cmp(&v, &c->running) == 0 ||
                 (libs[0].versioned && gm_driver_version_cmp(&v, &libs[0].ver) == 0))
                 continue;
             count++;
             if (off < sizeof stale - 1) {
                 off += (size_t)snprintf(stale + off, sizeof stale - off, "%s%s",
-                                        off ? ", " : "", de->d_name);
+                                        off ? ", " : "", name);
                 if (off >= sizeof stale)
                     off = sizeof stale - 1;
             }
         }
-        closedir(dir);
+        gm_strlist_free(&names);
         char subj[4200];
         snprintf(subj, sizeof subj, "%s/%s*", dirs[j], stem);
         if (count)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gpumatch/image.h"
+#include "host/host.h"
 #include "gpumatch/nvreq.h"
 #include "internal.h"
 #include "preflight/pf.h"
@@ -104,14 +105,11 @@ int pf_load_image(pf_ctx *c, const char *image, gm_error *err) {
  * devices are requested. Empty when no config is found. */
 static void runtime_mode(pf_ctx *c, char *mode, size_t len) {
     mode[0] = '\0';
-    char *path = pf_path(c, "/etc/nvidia-container-runtime/config.toml");
     char *text = NULL;
     size_t tl = 0;
-    if (!path || gm_read_file(path, 1 << 20, &text, &tl, NULL) != 0) {
-        free(path);
+    if (gm_host_read(c->root, "/etc/nvidia-container-runtime/config.toml", 1 << 20, &text, &tl,
+                     NULL) != 0)
         return;
-    }
-    free(path);
     bool in_table = false;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

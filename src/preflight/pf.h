@@ -4,8 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 #include "gpumatch/version.h"
 
 /* The library's .note.cuda.fwd_compatibility (compatnote.c). */
@@ -32,6 +33,7 @@ typedef struct {
 
 typedef struct {
     const char *root;        /* "" for the real root, else the prefix without trailing '/' */
+    const char *droot;       /* the driver's user-space files: root, or --driver-root */
     bool fake_root;
     const gm_node *node;
     gm_pf_report *out;
@@ -58,11 +60,10 @@ typedef struct {
 /* Appends one result; subject and fix may be NULL. 0 or GM_ENOMEM. */
 int pf_add(pf_ctx *c, const char *id, gm_pf_status st, const char *subject, const char *fix,
            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* ROOT + abs (abs starts with '/'); caller frees. */
-char *pf_path(const pf_ctx *c, const char *abs);
-/* Resolves abs inside the root, following symlinks (absolute targets are taken
- * relative to the root, ".." never leaves it). out gets the resolved path as
- * seen inside the root. 0 when the final file exists, -1 otherwise. */
+/* Resolves a driver file (an ld.so.cache entry) inside the driver root,
+ * following symlinks (absolute targets are taken relative to that root, ".."
+ * never leaves it). out gets the resolved path as seen inside it. 0 when the
+ * final file exists, -1 otherwise. */
 int pf_resolve(const pf_ctx *c, const char *abs, char *out, size_t outlen);
 /* "libcuda.so.580.95.05" with stem "libcuda.so." -> true and the version. */
 bool pf_lib_version(const char *file, const char *stem, gm_driver_version *v);

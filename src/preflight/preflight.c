@@ -1,6 +1,7 @@
 /* preflight: run every check family over one system tree. */
 #include <stdlib.h>
 #include <string.h>
+#include "host/host.h"
 #include "internal.h"
 #include "preflight/pf.h"
 
@@ -31,6 +32,7 @@ int gm_preflight_run(const gm_pf_opts *o, gm_pf_report *out, gm_error *err) {
         root[--rl] = '\0';
     c.root = root;
     c.fake_root = rl > 0;
+    c.droot = gm_host_root_for(c.root, o->driver_root, GM_HOST_DRIVER_SIDE);
 
     int rc = 0;
     if (o->image_env) {
@@ -48,7 +50,7 @@ int gm_preflight_run(const gm_pf_opts *o, gm_pf_report *out, gm_error *err) {
         return rc;
     }
 
-    c.ldcache_path = o->ldcache ? gm_strdup(o->ldcache) : pf_path(&c, "/etc/ld.so.cache");
+    c.ldcache_path = o->ldcache ? gm_strdup(o->ldcache) : gm_host_path(c.droot, "/etc/ld.so.cache");
     if (!c.ldcache_path) {
         ctx_free(&c);
         return gm_error_set(err, GM_ENOMEM, "out of memory");

@@ -12,10 +12,6 @@
 #include "internal.h"
 #include "preflight/pf.h"
 
-char *pf_path(const pf_ctx *c, const char *abs) {
-    return gm_host_path(c->root, abs);
-}
-
 const char *pf_base(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
@@ -26,7 +22,7 @@ const char *pf_base(const char *path) {
  * component out gets what resolved plus the missing tail. */
 int pf_resolve(const pf_ctx *c, const char *abs, char *out, size_t outlen) {
     char *res = NULL;
-    int r = gm_host_resolve(c->root, abs, &res);
+    int r = gm_host_resolve(c->droot, abs, &res);
     if (res && outlen && (size_t)snprintf(out, outlen, "%s", res) >= outlen)
         r = -1;
     free(res);

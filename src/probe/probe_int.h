@@ -45,7 +45,5 @@ int gm_probe_call_failed(gm_error *err, const char *lib, const char *call, int i
         if (rc_ < 0)                                                                    \
             return rc_;                                                                 \
     } while (0)
-/* Path under root ("" or NULL = "/"). Caller frees. */
-char *gm_probe_path(const char *root, const char *path);
 
 #endif

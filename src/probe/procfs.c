@@ -10,10 +10,6 @@
 #include "host/host.h"
 #include "probe/probe_int.h"
 
-char *gm_probe_path(const char *root, const char *path) {
-    return gm_host_path(root, path);
-}
-
 int gm_probe_procfs_version(const char *root, gm_driver_version *out, gm_error *err) {
     return gm_host_driver_version(root, out, NULL, 0, err);
 }
@@ -26,18 +22,12 @@ static char *trim(char *s) {
 }
 
 static int read_gpu(const char *root, const char *bus, gm_node *out, gm_error *err) {
-    char *path = gm_asprintf("/proc/driver/nvidia/gpus/%s/information", bus);
     char *text = NULL;
-    if (!path) return gm_error_set(err, GM_ENOMEM, "out of memory");
-    int rc = gm_host_read(root, path, GM_HOST_PROC_MAX, &text, NULL, err);
-    if (rc < 0) {
-        free(path);
-        return rc;
-    }
+    int rc = gm_host_gpu_information(root, bus, &text, NULL, err);
+    if (rc < 0) return rc;
     gm_device *d = gm_probe_add_device(out);
     if (!d) {
         free(text);
-        free(path);
         return gm_error_set(err, GM_ENOMEM, "out of memory");
     }
     d->index = (int)out->n_devices - 1;
@@ -72,7 +62,6 @@ static int read_gpu(const char *root, const char *bus, gm_node *out, gm_error *e
         }
     }
     free(text);
-    free(path);
     return 0;
 }
 
@@ -80,7 +69,7 @@ int gm_probe_procfs(const gm_probe_opts *o, gm_node *out, gm_error *err) {
     int rc = gm_probe_procfs_version(o->root, &out->driver, err);
     if (rc < 0) return rc;
     gm_strlist names = {0};
-    rc = gm_host_list(o->root, "/proc/driver/nvidia/gpus", &names, err);
+    rc = gm_host_gpus(o->root, &names, err);
     if (rc == GM_EABSENT) {
         gm_error_clear(err);
         return 0; /* module loaded, no GPU directory: zero GPUs */

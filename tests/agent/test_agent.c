@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gpumatch/agent.h"
+#include "gpumatch/sys/agent.h"
 #include "internal.h"
 
 static void one_gpu(gm_node *n, const char *name) {

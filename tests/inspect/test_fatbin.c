@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "gpumatch/elfscan.h"
-#include "gpumatch/fatbin.h"
+#include "gpumatch/sys/elfscan.h"
+#include "gpumatch/sys/fatbin.h"
 #include "gpumatch/inspect.h"
 
 static char *data_path(const char *name) {

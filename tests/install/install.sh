@@ -10,7 +10,9 @@ expect_rc 0 "cmake --install"
 libdir=$(ls -d "$prefix"/lib*/pkgconfig 2>/dev/null | head -1); libdir=${libdir%/pkgconfig}
 [ -n "$libdir" ] || { fail "no lib*/pkgconfig under the prefix"; finish; }
 for f in bin/gpumatch include/gpumatch/gpumatch.h include/gpumatch/libversion.h \
-    share/man/man1/gpumatch.1 share/man/man1/gpumatch-probe.1 share/bash-completion/completions/gpumatch; do
+    include/gpumatch/sys/host.h include/gpumatch/sys/plan.h \
+    share/man/man1/gpumatch.1 share/man/man1/gpumatch-probe.1 share/bash-completion/completions/gpumatch \
+    share/zsh/site-functions/_gpumatch; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
 for f in libgpumatch.a libgpumatch.so libgpumatch.so.0 cmake/gpumatch/gpumatch-config.cmake; do

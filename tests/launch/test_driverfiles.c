@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gpumatch/driverfiles.h"
+#include "gpumatch/sys/driverfiles.h"
 #include "internal.h"
 #include "launch/fakeroot.h"
 

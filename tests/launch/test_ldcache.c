@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gpumatch/ldcache.h"
+#include "gpumatch/sys/ldcache.h"
 #include "internal.h"
 #include "launch/fakeroot.h"
 

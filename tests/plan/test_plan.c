@@ -12,6 +12,7 @@
 
 #include "gpumatch/match.h"
 #include "gpumatch/plan.h"
+#include "gpumatch/sys/plan.h"
 #include "internal.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;

@@ -16,6 +16,7 @@
 
 #include "gpumatch/node.h"
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 #include "internal.h"
 
 /* ---- parsers ---- */

@@ -36,4 +36,25 @@ for d in src/image src/probe; do
     tsort "$GM_TMP/edges" >/dev/null 2>"$GM_TMP/loop" ||
         fail "$d: include/call cycle: $(tr '\n' ' ' <"$GM_TMP/loop")"
 done
+
+# 3. probe, preflight and launch read the node's file system only through
+#    src/host/ (gm_host_*: paths confined under --root, one root+path join).
+#    Rule: no call in src/probe, src/preflight or src/launch to a libc function
+#    that names a file-system path or walks a directory: open, openat, openat2,
+#    creat, fopen, freopen, opendir, fdopendir, readdir, scandir, glob, nftw, ftw,
+#    stat, lstat, fstatat, statx, access, faccessat, readlink, readlinkat,
+#    realpath, canonicalize_file_name. Allowed: dlopen (the dynamic loader finds
+#    the NVIDIA libraries, as a CUDA program would; that is not reading host
+#    files), and gm_read_file of a document the caller names (--smi-file, an OCI
+#    state's config.json). Comments and strings are not calls.
+fs='open|openat|openat2|creat|fopen|freopen|opendir|fdopendir|readdir|scandir|glob|nftw|ftw'
+fs="$fs|stat|lstat|fstatat|statx|access|faccessat|readlink|readlinkat|realpath"
+fs="$fs|canonicalize_file_name"
+for f in src/probe/*.[ch] src/preflight/*.[ch] src/launch/*.[ch]; do
+    # Drop /* */ and // comments and string literals, then look for NAME( not
+    # preceded by an identifier character, '.', or "->" (a field or gm_NAME).
+    hits=$(perl -0pe 's{/\*.*?\*/|//[^\n]*|"(?:[^"\\\n]|\\.)*"|'"'"'(?:[^'"'"'\\\n]|\\.)*'"'"'}{$& =~ tr/\n//cdr}gse' "$f" |
+        grep -nE "(^|[^A-Za-z0-9_.>])($fs)[[:space:]]*\(")
+    [ -z "$hits" ] || fail "$f reads the host file system directly (use src/host/): $hits"
+done
 finish

@@ -15,8 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "gpumatch/driverfiles.h"
-#include "gpumatch/host.h"
+#include "gpumatch/sys/host.h"
 #include "gpumatch/preflight.h"
+#include "gpumatch/sys/preflight.h"
 #include "gpumatch/probe.h"
 #include "host/host.h"
 
@@ -189,11 +190,57 @@ static void proc_devices(void **state) {
     assert_int_equal(gm_host_proc_devices_major(t, strlen(t), "sd"), -1);
 }
 
+/* stat, programs and the CUDA compat directories, all confined: an absolute
+ * link inside the root leads to the root's file, never the host's. */
+static void stat_exec_compat(void **state) {
+    put("/usr/bin/nvidia-smi", "#!/bin/sh\n");
+    char p[512];
+    snprintf(p, sizeof p, "%s/usr/bin/nvidia-smi", root);
+    assert_int_equal(chmod(p, 0755), 0);
+    put("/usr/bin/plain", "");
+    link_at("/usr/bin/smi-link", "/usr/bin/nvidia-smi");
+    assert_true(gm_host_is_executable(root, "/usr/bin/nvidia-smi"));
+    assert_true(gm_host_is_executable(root, "/usr/bin/smi-link"));
+    assert_false(gm_host_is_executable(root, "/usr/bin/plain"));
+    assert_false(gm_host_is_executable(root, "/usr/bin"));
+    /* /bin/sh exists on the host; under the root it does not. */
+    link_at("/usr/bin/sh-link", "/bin/sh");
+    struct stat st;
+    assert_int_equal(gm_host_stat(root, "/usr/bin/sh-link", true, &st), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(gm_host_stat(root, "/usr/bin/sh-link", false, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(gm_host_stat(root, "/usr/bin/smi-link", true, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+
+    put("/usr/local/cuda-12.4/compat/libcuda.so.550.54.15", "");
+    put("/opt/cuda-12.8/compat/libcuda.so.570.86.10", "");
+    link_at("/usr/local/cuda-12.8", "/opt/cuda-12.8");
+    put("/usr/local/cuda-11.8/bin/nvcc", ""); /* no compat directory */
+    put("/usr/local/bin/x", "");
+    gm_strlist dirs = {0};
+    assert_int_equal(gm_host_cuda_compat_dirs(root, &dirs, NULL), 0);
+    assert_int_equal(dirs.n, 2);
+    assert_string_equal(dirs.items[0], "/usr/local/cuda-12.4/compat");
+    assert_string_equal(dirs.items[1], "/opt/cuda-12.8/compat");
+    gm_strlist_free(&dirs);
+
+    put("/proc/driver/nvidia/gpus/0000:3b:00.0/information", "Device Minor: \t 1\n");
+    gm_strlist bus = {0};
+    assert_int_equal(gm_host_gpus(root, &bus, NULL), 0);
+    assert_true(bus.n >= 1);
+    char *text = NULL;
+    assert_int_equal(gm_host_gpu_information(root, "0000:3b:00.0", &text, NULL, NULL), 0);
+    assert_non_null(strstr(text, "Device Minor"));
+    free(text);
+    gm_strlist_free(&bus);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_nvrm), cmocka_unit_test(version_file),
         cmocka_unit_test(fifo_and_oversized), cmocka_unit_test(resolve_and_list),
-        cmocka_unit_test(proc_devices),
+        cmocka_unit_test(proc_devices), cmocka_unit_test(stat_exec_compat),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "gpumatch/gpumatch.h"
+#include "gpumatch/sys/elfscan.h"
+#include "gpumatch/sys/fatbin.h"
+#include "gpumatch/sys/host.h"
+#include "gpumatch/sys/ldcache.h"
 
 #define NOFILE "/nonexistent/gpumatch-null-err"
 #define S(x) x, strlen(x)
