@@ -8,9 +8,12 @@
  * computed once per distinct NVIDIA_REQUIRE_* set with the core evaluator.
  * One check = 4 comparisons + per group 3 comparisons and an add. */
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "gpumatch/match.h"
@@ -22,6 +25,8 @@
 /* Fixed machines (entries times count) one plan holds, a few bytes each
  * (docs/limits.md). */
 #define GM_PLAN_MAX_MACHINES ((size_t)1 << 23)
+/* Threads that build reason lists at once (gm_plan_options.threads). */
+#define GM_PLAN_MAX_THREADS 16
 
 typedef struct {
     int32_t cc;    /* index into inv->ccs; -1: a unit that can never be used */
@@ -87,10 +92,20 @@ struct gm_plan_creq {
     const uint8_t *nvok; /* per nvkey; NULL = no NVIDIA_REQUIRE_* condition */
 };
 
+/* Eight bytes a step: reason texts and shape keys are long, and hundreds of
+ * thousands of them are interned per large plan. */
 static uint64_t hash_str(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    size_t n = strlen(s);
+    uint64_t h = 1469598103934665603ull ^ n, w;
+    for (; n >= 8; n -= 8, s += 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    return h ^ h >> 32;
 }
 
 /* Returns the index for key, inserting `next` if absent (*added set). -1 OOM. */
@@ -351,6 +366,13 @@ typedef struct {
 } nkind;
 
 typedef struct {
+    gm_plan_creq *c; /* compiled at the shape's first request */
+    bool dead;       /* unschedulable: free units and instances only fall, so
+                      * every later request of the shape is unschedulable too */
+    long set;        /* reason list index, -1 none yet */
+} rshape;
+
+typedef struct {
     const gm_node_list *inv;
     gm_plan_inventory *ci;
     nkind *fixed;
@@ -360,23 +382,19 @@ typedef struct {
     size_t *open; /* fixed kinds with a free unit, in kind order */
     size_t nmachines; /* fixed machines (entries times count) so far */
     size_t nopen;
-    /* reasons: memo of gm_match text per (request shape, kind) */
+    /* Requests of one shape (everything but id and priority) share the
+     * compiled form, the outcome once unschedulable, and the reason list. */
     strmap shapes;
-    size_t nshapes;
-    uint64_t *memo_k; /* (shape << 32 | kind) + 1 -> text id; 0 = empty slot */
-    int32_t *memo_v;
-    size_t memo_cap, memo_n;
-    long fixed_full_text, type_full_text, count0_text;
-    /* reason list per request shape: an unschedulable request's reasons do not
-     * depend on what was placed before (every kind that fits is full for it) */
-    uint8_t *shape_ver; /* 1 when built */
+    rshape *shape;
+    size_t nshapes, capshape;
+    gm_buf key; /* scratch for shape keys */
+    /* Reason lists, numbered in order of their shape's first unschedulable
+     * request (placement order), built after placement: an unschedulable
+     * request's reasons do not depend on what was placed before (every kind
+     * that fits is full for it). set_shape/set_req: its shape and request. */
+    size_t *set_shape, *set_req;
+    size_t nsets, cap_ss, cap_sq;
     gm_strlist *shape_reasons;
-    size_t cap_sv, cap_sr;
-    strmap texts;     /* reason text -> text id */
-    char **text;
-    size_t ntext, captext;
-    int32_t *text_group; /* per text id: group index while grouping, else -1 */
-    size_t cap_tg;
 } planner;
 
 static char *node_class_key(const gm_plan_inventory *ci, size_t i) {
@@ -499,15 +517,13 @@ static void planner_free(planner *p) {
     }
     free(p->open);
     strmap_free(&p->shapes);
-    free(p->memo_k);
-    free(p->memo_v);
-    for (size_t i = 0; i < p->nshapes && p->shape_reasons; i++) gm_strlist_free(&p->shape_reasons[i]);
+    for (size_t i = 0; i < p->nshapes; i++) gm_plan_request_free(p->shape[i].c);
+    free(p->shape);
+    free(p->key.s);
+    for (size_t i = 0; i < p->nsets && p->shape_reasons; i++) gm_strlist_free(&p->shape_reasons[i]);
     free(p->shape_reasons);
-    free(p->shape_ver);
-    strmap_free(&p->texts);
-    for (size_t i = 0; i < p->ntext; i++) free(p->text[i]);
-    free(p->text);
-    free(p->text_group);
+    free(p->set_shape);
+    free(p->set_req);
     free(p->fixed);
     free(p->types);
 }
@@ -539,230 +555,355 @@ static long find_member(nkind *c, const cnode *rn, const uint8_t *gok, int32_t n
     return -1;
 }
 
-static void dedupe_add(gm_strlist *l, const char *s) {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i], s) == 0) return;
-    gm_strlist_add(l, s);
+/* Appends n bytes (n = strlen when SIZE_MAX) without printf: the reason and
+ * key texts are built some 300 000 times per large plan. */
+static void buf_put(gm_buf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (n == SIZE_MAX) n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *q = realloc(b->s, cap);
+        if (!q) { b->oom = true; return; }
+        b->s = q;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+static void buf_long(gm_buf *b, long v) {
+    char t[24], *e = t + sizeof t, *q = e;
+    unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+    do *--q = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--q = '-';
+    buf_put(b, q, (size_t)(e - q));
+}
+
+/* A length-prefixed string, so that no two field lists make the same key. */
+static void buf_lstr(gm_buf *b, const char *s) {
+    buf_long(b, s ? (long)strlen(s) : -1);
+    buf_put(b, ":", 1);
+    if (s) buf_put(b, s, SIZE_MAX);
 }
 
 /* gm_match's reasons for one node kind, without its name: node reasons, then
  * each distinct unit reason once with the GPUs it applies to. */
-static char *match_text(const gm_node *n, const gm_requirement *r, gm_error *err) {
+static int match_text(const gm_node *n, const gm_requirement *r, gm_buf *out, gm_error *err) {
     gm_verdict v;
     memset(&v, 0, sizeof v);
-    if (gm_match(n, r, &v, err)) return NULL;
-    gm_buf b = {0};
-    gm_strlist parts = {0}, ureasons = {0}, ulabels = {0};
-    for (size_t i = 0; i < v.reasons.n; i++) dedupe_add(&parts, v.reasons.items[i]);
-    for (size_t u = 0; u < v.n_units; u++)
+    out->len = 0;
+    out->oom = false;
+    if (gm_match(n, r, &v, err)) return err && err->code ? err->code : GM_ENOMEM;
+    size_t total = 0, nu = 0, nparts = 0;
+    for (size_t u = 0; u < v.n_units; u++) total += v.units[u].reasons.n;
+    /* distinct unit reasons (pointers into v) and the labels of their GPUs;
+     * on the stack for the usual few */
+    const char *ur_s[32], *parts_s[16];
+    gm_buf lab_s[32];
+    memset(lab_s, 0, sizeof lab_s);
+    const char **ur = total < 32 ? ur_s : gm_xcalloc(total + 1, sizeof *ur);
+    gm_buf *lab = total < 32 ? lab_s : gm_xcalloc(total + 1, sizeof *lab);
+    const char **parts = v.reasons.n < 16 ? parts_s : gm_xcalloc(v.reasons.n + 1, sizeof *parts);
+    int rc = ur && lab && parts ? 0 : GM_ENOMEM;
+    for (size_t u = 0; u < v.n_units && !rc; u++)
         for (size_t i = 0; i < v.units[u].reasons.n; i++) {
-            char lab[64];
+            char l[64];
             size_t k;
-            gm_unit_label(&v, &v.units[u], lab, sizeof lab);
-            for (k = 0; k < ureasons.n; k++)
-                if (strcmp(ureasons.items[k], v.units[u].reasons.items[i]) == 0) break;
-            if (k == ureasons.n) {
-                gm_strlist_add(&ureasons, v.units[u].reasons.items[i]);
-                gm_strlist_add(&ulabels, lab);
-            } else if (k < ulabels.n) {
-                char *j = gm_asprintf("%s,%s", ulabels.items[k], lab);
-                if (j) { free(ulabels.items[k]); ulabels.items[k] = j; }
-            }
+            gm_unit_label(&v, &v.units[u], l, sizeof l);
+            for (k = 0; k < nu; k++)
+                if (strcmp(ur[k], v.units[u].reasons.items[i]) == 0) break;
+            if (k == nu) ur[nu++] = v.units[u].reasons.items[i];
+            else buf_put(&lab[k], ",", 1);
+            buf_put(&lab[k], l, SIZE_MAX);
         }
-    for (size_t k = 0; k < ureasons.n && k < ulabels.n; k++) {
-        char *s2 = gm_asprintf("GPU %s: %s", ulabels.items[k], ureasons.items[k]);
-        if (s2) dedupe_add(&parts, s2);
-        free(s2);
+    for (size_t i = 0; i < v.reasons.n && !rc; i++) {
+        size_t k;
+        for (k = 0; k < nparts; k++)
+            if (strcmp(parts[k], v.reasons.items[i]) == 0) break;
+        if (k == nparts) {
+            buf_put(out, "; ", nparts ? 2 : 0);
+            buf_put(out, v.reasons.items[i], SIZE_MAX);
+            parts[nparts++] = v.reasons.items[i];
+        }
     }
-    if (parts.n == 0) gm_buf_printf(&b, "does not fit");
-    for (size_t i = 0; i < parts.n; i++) gm_buf_printf(&b, "%s%s", i ? "; " : "", parts.items[i]);
-    gm_strlist_free(&ureasons);
-    gm_strlist_free(&ulabels);
-    gm_strlist_free(&parts);
+    /* "GPU L: R" cannot repeat itself (distinct R, and a label has no ": "),
+     * only a node reason */
+    gm_buf one = {0};
+    for (size_t k = 0; k < nu && !rc; k++) {
+        one.len = 0;
+        buf_put(&one, "GPU ", 4);
+        buf_put(&one, lab[k].s ? lab[k].s : "", lab[k].len);
+        buf_put(&one, ": ", 2);
+        buf_put(&one, ur[k], SIZE_MAX);
+        if (one.oom) { rc = GM_ENOMEM; break; }
+        size_t i;
+        for (i = 0; i < nparts; i++)
+            if (strcmp(parts[i], one.s) == 0) break;
+        if (i < nparts) continue;
+        buf_put(out, "; ", out->len ? 2 : 0);
+        buf_put(out, one.s, one.len);
+    }
+    free(one.s);
+    if (!rc && out->len == 0) buf_put(out, "does not fit", SIZE_MAX);
+    for (size_t k = 0; lab && k < total; k++) free(lab[k].s);
+    if (lab != lab_s) free(lab);
+    if (ur != ur_s) free(ur);
+    if (parts != parts_s) free(parts);
     gm_verdict_free(&v);
-    return gm_buf_finish(&b, err);
+    if (!rc && out->oom) rc = GM_ENOMEM;
+    return rc ? gm_error_set(err, GM_ENOMEM, "out of memory") : 0;
 }
 
-/* Reason texts are interned so that grouping compares integers. */
-static long intern_text(planner *p, char *t, gm_error *err) {
-    bool added;
-    if (!t) return -1;
-    long id = strmap_get(&p->texts, t, (uint32_t)p->ntext, &added);
-    if (id < 0 || (added && (gm_grow((void **)&p->text, &p->captext, p->ntext + 1, sizeof *p->text) ||
-                             gm_grow((void **)&p->text_group, &p->cap_tg, p->ntext + 1,
-                                     sizeof *p->text_group))))
-        { free(t); gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
-    if (added) {
-        p->text[p->ntext] = t;
-        p->text_group[p->ntext++] = -1;
-    } else {
-        free(t);
-    }
-    return id;
-}
-
-/* Memoised per (request shape, kind): a queue repeats shapes, and gm_match
- * over every kind for every unschedulable request would dominate. */
-static long memo_text(planner *p, size_t shape, size_t kind, const gm_node *n,
-                      const gm_requirement *r, gm_error *err) {
-    uint64_t key = ((uint64_t)shape << 32 | kind) + 1;
-    if ((p->memo_n + 1) * 2 > p->memo_cap) {
-        size_t ncap = p->memo_cap ? p->memo_cap * 2 : 1024;
-        uint64_t *nk = calloc(ncap, sizeof *nk);
-        int32_t *nv = calloc(ncap, sizeof *nv);
-        if (!nk || !nv) { free(nk); free(nv); gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
-        for (size_t i = 0; i < p->memo_cap; i++) {
-            if (!p->memo_k[i]) continue;
-            size_t j = (p->memo_k[i] * 0x9E3779B97F4A7C15ull >> 20) & (ncap - 1);
-            while (nk[j]) j = (j + 1) & (ncap - 1);
-            nk[j] = p->memo_k[i];
-            nv[j] = p->memo_v[i];
-        }
-        free(p->memo_k);
-        free(p->memo_v);
-        p->memo_k = nk;
-        p->memo_v = nv;
-        p->memo_cap = ncap;
-    }
-    size_t j = (key * 0x9E3779B97F4A7C15ull >> 20) & (p->memo_cap - 1);
-    while (p->memo_k[j] && p->memo_k[j] != key) j = (j + 1) & (p->memo_cap - 1);
-    if (p->memo_k[j]) return p->memo_v[j];
-    long id = intern_text(p, match_text(n, r, err), err);
-    if (id < 0) return -1;
-    p->memo_k[j] = key;
-    p->memo_v[j] = (int32_t)id;
-    p->memo_n++;
-    return id;
-}
-
-typedef struct {
-    long text;
-    char *names; /* up to 3 kind names */
-    size_t nnames;
+typedef struct {      /* one distinct reason text of a list */
+    size_t kind[3];   /* the first kinds it applies to, named in the line */
+    size_t nnames;    /* kinds it applies to */
 } rgroup;
 
-static void key_targets(FILE *f, const gm_target *t, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%d.%d.%d.%d,", t[i].kind, t[i].cc.major, t[i].cc.minor, t[i].variant);
-    fputc(';', f);
+static void key_targets(gm_buf *b, const gm_target *t, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        buf_long(b, t[i].kind);
+        buf_put(b, ".", 1);
+        buf_long(b, t[i].cc.major);
+        buf_put(b, ".", 1);
+        buf_long(b, t[i].cc.minor);
+        buf_put(b, ".", 1);
+        buf_long(b, t[i].variant);
+        buf_put(b, ",", 1);
+    }
+    buf_put(b, ";", 1);
 }
 
-/* Everything of a request that its reasons depend on (not id, not priority),
- * as one string: a cheap key for the per-shape memo. NULL on OOM. */
-static char *shape_key(const gm_requirement *r) {
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    if (!f)
-        return NULL;
-    fprintf(f, "%d.%d.%d.%d|%d%d.%d|%d%d.%d|%d%d.%d|%ld|%ld|%d|", r->min_driver.major,
-            r->min_driver.minor, r->min_driver.patch, r->min_driver.nparts, r->has_cuda_runtime,
-            r->cuda_runtime.major, r->cuda_runtime.minor, r->has_min_cuda_driver,
-            r->min_cuda_driver.major, r->min_cuda_driver.minor, r->has_min_cc, r->min_cc.major,
-            r->min_cc.minor, r->device_count, r->min_memory_mib, r->nvidia_disable_require);
-    for (size_t i = 0; i < r->n_exact_cc; i++)
-        fprintf(f, "%d.%d,", r->exact_cc[i].major, r->exact_cc[i].minor);
-    for (size_t i = 0; i < r->n_modules; i++) {
-        const gm_module_req *m = &r->modules[i];
-        fprintf(f, "|%zu:%s:%d:%d%d.%d:", m->name ? strlen(m->name) : 0, m->name ? m->name : "",
-                m->optional, m->has_ptx_isa, m->ptx_isa.major, m->ptx_isa.minor);
-        key_targets(f, m->cubin, m->n_cubin);
-        key_targets(f, m->ptx, m->n_ptx);
+static void key_modules(gm_buf *b, const gm_module_req *mods, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const gm_module_req *m = &mods[i];
+        buf_put(b, "|", 1);
+        buf_lstr(b, m->name);
+        buf_long(b, m->optional);
+        buf_long(b, m->has_ptx_isa);
+        buf_put(b, ".", 1);
+        buf_long(b, m->ptx_isa.major);
+        buf_put(b, ".", 1);
+        buf_long(b, m->ptx_isa.minor);
+        buf_put(b, ":", 1);
+        key_targets(b, m->cubin, m->n_cubin);
+        key_targets(b, m->ptx, m->n_ptx);
     }
-    for (size_t i = 0; i < r->nvidia_require.n; i++)
-        fprintf(f, "|%zu:%s", strlen(r->nvidia_require.items[i]), r->nvidia_require.items[i]);
-    if (fclose(f) != 0) {
-        free(out);
-        return NULL;
-    }
-    return out;
 }
 
-/* One line per distinct reason, naming the node kinds it applies to. */
-static int unschedulable_reasons(planner *p, const gm_requirement *r, const gm_plan_creq *c,
-                                 size_t *set, gm_error *err) {
-    char *sj = shape_key(r);
-    if (!sj) return gm_error_set(err, GM_ENOMEM, "out of memory");
+/* Everything of a request that its placement and reasons depend on (not id,
+ * not priority), as one string in b. */
+static void shape_key(gm_buf *b, const gm_requirement *r) {
+    const long f[] = {r->min_driver.major,      r->min_driver.minor,     r->min_driver.patch,
+                      r->min_driver.nparts,     r->has_cuda_runtime,     r->cuda_runtime.major,
+                      r->cuda_runtime.minor,    r->has_min_cuda_driver,  r->min_cuda_driver.major,
+                      r->min_cuda_driver.minor, r->has_min_cc,           r->min_cc.major,
+                      r->min_cc.minor,          r->device_count,         r->min_memory_mib,
+                      r->nvidia_disable_require, (long)r->n_exact_cc,    (long)r->n_modules,
+                      (long)r->nvidia_require.n, (long)r->n_entry_points};
+    b->len = 0;
+    b->oom = false;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        buf_long(b, f[i]);
+        buf_put(b, ",", 1);
+    }
+    for (size_t i = 0; i < r->n_exact_cc; i++) {
+        buf_long(b, r->exact_cc[i].major);
+        buf_put(b, ".", 1);
+        buf_long(b, r->exact_cc[i].minor);
+        buf_put(b, ",", 1);
+    }
+    key_modules(b, r->modules, r->n_modules);
+    for (size_t i = 0; i < r->nvidia_require.n; i++) {
+        buf_put(b, "|", 1);
+        buf_lstr(b, r->nvidia_require.items[i]);
+    }
+    /* entry points: their names and variants' names appear in reasons */
+    for (size_t e = 0; e < r->n_entry_points; e++) {
+        const gm_entry_point *ep = &r->entry_points[e];
+        buf_put(b, "|E", 2);
+        buf_lstr(b, ep->name);
+        buf_long(b, (long)ep->n_variants);
+        for (size_t k = 0; k < ep->n_variants; k++) {
+            const gm_req_variant *var = &ep->variants[k];
+            buf_put(b, "|V", 2);
+            buf_lstr(b, var->name);
+            buf_long(b, var->has_cuda_runtime);
+            buf_put(b, ".", 1);
+            buf_long(b, var->cuda_runtime.major);
+            buf_put(b, ".", 1);
+            buf_long(b, var->cuda_runtime.minor);
+            buf_put(b, ",", 1);
+            buf_long(b, (long)var->n_modules);
+            key_modules(b, var->modules, var->n_modules);
+        }
+    }
+}
+
+/* The request's shape index; -1 with err set on OOM. */
+static long shape_of(planner *p, const gm_requirement *r, gm_error *err) {
+    shape_key(&p->key, r);
+    if (p->key.oom) { gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
     bool added;
-    long shape = strmap_get(&p->shapes, sj, (uint32_t)p->nshapes, &added);
-    free(sj);
-    if (shape < 0) return gm_error_set(err, GM_ENOMEM, "out of memory");
-    if (added) {
-        if (gm_grow((void **)&p->shape_ver, &p->cap_sv, p->nshapes + 1, sizeof *p->shape_ver) ||
-            gm_grow((void **)&p->shape_reasons, &p->cap_sr, p->nshapes + 1, sizeof *p->shape_reasons))
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
-        p->shape_ver[p->nshapes] = 0;
-        memset(&p->shape_reasons[p->nshapes], 0, sizeof *p->shape_reasons);
-        p->nshapes++;
+    long s = strmap_get(&p->shapes, p->key.s, (uint32_t)p->nshapes, &added);
+    if (s < 0 || (added && gm_grow((void **)&p->shape, &p->capshape, p->nshapes + 1, sizeof *p->shape)))
+        { gm_error_set(err, GM_ENOMEM, "out of memory"); return -1; }
+    if (added) p->shape[p->nshapes++] = (rshape){NULL, false, -1};
+    return s;
+}
+
+/* "node HOST", "node HOST (and N like it)" or "instance type T". */
+static void put_kind_name(gm_buf *b, const planner *p, size_t k) {
+    bool is_type = k >= p->nfixed;
+    const nkind *kd = is_type ? &p->types[k - p->nfixed] : &p->fixed[k];
+    const gm_node *n = &p->inv->nodes[kd->rep];
+    if (is_type) {
+        buf_put(b, "instance type ", SIZE_MAX);
+        buf_put(b, n->instance_type ? n->instance_type : "(null)", SIZE_MAX);
+        return;
     }
-    *set = (size_t)shape;
-    if (p->shape_ver[shape]) return 0;
-    gm_strlist *out = &p->shape_reasons[shape];
+    buf_put(b, "node ", 5);
+    buf_put(b, n->hostname ? n->hostname : "?", SIZE_MAX);
+    if (kd->nmembers > 1) {
+        buf_put(b, " (and ", 6);
+        buf_long(b, (long)(kd->nmembers - 1));
+        buf_put(b, " like it)", SIZE_MAX);
+    }
+}
+
+/* One line per distinct reason, naming the node kinds it applies to: the
+ * reason list of a shape (compiled c) for its request r. Reads the planner
+ * only, so lists are built on several threads at once. */
+static int build_set(const planner *p, const gm_requirement *r, const gm_plan_creq *c,
+                     gm_strlist *out, gm_error *err) {
     size_t nk = p->nfixed + p->ntypes, ng = 0;
     rgroup *g = gm_xcalloc(nk + 1, sizeof *g);
     if (!g) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    strmap texts = {0}; /* text -> group index */
+    gm_buf text = {0};
     int rc = 0;
     for (size_t k = 0; k < nk && !rc; k++) {
         bool is_type = k >= p->nfixed;
         const nkind *kd = is_type ? &p->types[k - p->nfixed] : &p->fixed[k];
         const gm_node *n = &p->inv->nodes[kd->rep];
-        long text;
-        if (p->count0_text < 0 &&
-            ((p->count0_text = intern_text(p, gm_strdup("count is 0: no machine available"), err)) < 0 ||
-             (p->fixed_full_text = intern_text(p, gm_strdup("fits, but its compatible devices are "
-                                                            "assigned to earlier requests"), err)) < 0 ||
-             (p->type_full_text = intern_text(p, gm_strdup("fits, but every instance its count "
-                                                           "allows is taken by earlier requests"), err)) < 0))
-            { rc = err && err->code ? err->code : GM_ENOMEM; break; }
+        const char *t;
         if (!is_type && kd->nmembers == 0)
-            text = p->count0_text;
+            t = "count is 0: no machine available";
         else if (gm_plan_check(p->ci, c, kd->rep))
-            text = is_type ? p->type_full_text : p->fixed_full_text;
+            t = is_type ? "fits, but every instance its count allows is taken by earlier requests"
+                        : "fits, but its compatible devices are assigned to earlier requests";
+        else if ((rc = match_text(n, r, &text, err)) == 0)
+            t = text.s;
         else
-            text = memo_text(p, (size_t)shape, k, n, r, err);
-        if (text < 0) { rc = err && err->code ? err->code : GM_ENOMEM; break; }
-        if (p->text_group[text] < 0) {
-            p->text_group[text] = (int32_t)ng;
-            g[ng++].text = text;
-        }
-        size_t j = (size_t)p->text_group[text];
-        if (++g[j].nnames <= 3) {
-            char *nm = is_type ? gm_asprintf("instance type %s", n->instance_type)
-                       : kd->nmembers > 1 ? gm_asprintf("node %s (and %zu like it)",
-                                                        n->hostname ? n->hostname : "?", kd->nmembers - 1)
-                                          : gm_asprintf("node %s", n->hostname ? n->hostname : "?");
-            char *joined = nm && g[j].names ? gm_asprintf("%s, %s", g[j].names, nm) : NULL;
-            if (!nm || (g[j].names && !joined)) { free(nm); rc = gm_error_set(err, GM_ENOMEM, "out of memory"); break; }
-            if (joined) { free(g[j].names); free(nm); g[j].names = joined; }
-            else g[j].names = nm;
-        }
+            break;
+        bool added;
+        long j = strmap_get(&texts, t, (uint32_t)ng, &added);
+        if (j < 0) { rc = gm_error_set(err, GM_ENOMEM, "out of memory"); break; }
+        if (added) ng++;
+        if (g[j].nnames < 3) g[j].kind[g[j].nnames] = k;
+        g[j].nnames++;
     }
+    free(text.s);
+    /* the group's text, by index: the map's keys */
+    const char **gt = rc ? NULL : gm_xcalloc(ng + 1, sizeof *gt);
+    if (!rc && !gt) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < texts.cap; i++)
+        if (texts.keys[i]) gt[texts.vals[i]] = texts.keys[i];
+    gm_buf line = {0};
     for (size_t j = 0; j < ng && !rc; j++) {
-        const char *t = p->text[g[j].text];
-        char *line = g[j].nnames > 3 ? gm_asprintf("%s and %zu more kinds: %s", g[j].names,
-                                                   g[j].nnames - 3, t)
-                                     : gm_asprintf("%s: %s", g[j].names, t);
-        if (!line || gm_strlist_add(out, line)) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-        free(line);
+        line.len = 0;
+        for (size_t i = 0; i < g[j].nnames && i < 3; i++) {
+            buf_put(&line, ", ", i ? 2 : 0);
+            put_kind_name(&line, p, g[j].kind[i]);
+        }
+        if (g[j].nnames > 3) {
+            buf_put(&line, " and ", 5);
+            buf_long(&line, (long)(g[j].nnames - 3));
+            buf_put(&line, " more kinds", SIZE_MAX);
+        }
+        buf_put(&line, ": ", 2);
+        buf_put(&line, gt[j], SIZE_MAX);
+        if (line.oom || gm_strlist_add(out, line.s)) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
     }
+    free(line.s);
     if (!rc && nk == 0 && gm_strlist_add(out, "the inventory has no nodes"))
         rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-    if (!rc) p->shape_ver[shape] = 1;
-    for (size_t j = 0; j < ng; j++) {
-        p->text_group[g[j].text] = -1;
-        free(g[j].names);
-    }
     free(g);
+    free(gt);
+    strmap_free(&texts);
     return rc;
+}
+
+/* Workers take reason lists by number until none is left. */
+typedef struct {
+    const planner *p;
+    const gm_requirement_list *q;
+    atomic_size_t *next;
+    gm_error err;
+    int rc;
+} set_worker;
+
+static void *build_sets_worker(void *arg) {
+    set_worker *w = arg;
+    const planner *p = w->p;
+    for (;;) {
+        size_t s = atomic_fetch_add(w->next, 1);
+        if (s >= p->nsets) break;
+        w->rc = build_set(p, &w->q->items[p->set_req[s]], p->shape[p->set_shape[s]].c,
+                          &p->shape_reasons[s], &w->err);
+        if (w->rc) { atomic_store(w->next, p->nsets); break; }
+    }
+    return NULL;
+}
+
+/* The lists are independent (each runs gm_match once per node kind that does
+ * not fit: the bulk of a plan with many unschedulable shapes), so they are
+ * built on up to `threads` threads; the result does not depend on how many. */
+static int build_sets(planner *p, const gm_requirement_list *q, int threads, gm_error *err) {
+    if (!p->nsets) return 0;
+    p->shape_reasons = gm_xcalloc(p->nsets, sizeof *p->shape_reasons);
+    if (!p->shape_reasons) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (threads <= 0) {
+        long on = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = on > 0 ? (int)(on < GM_PLAN_MAX_THREADS ? on : GM_PLAN_MAX_THREADS) : 1;
+    }
+    if ((size_t)threads > p->nsets) threads = (int)p->nsets;
+    if (threads > GM_PLAN_MAX_THREADS) threads = GM_PLAN_MAX_THREADS;
+    atomic_size_t next = 0;
+    set_worker w[GM_PLAN_MAX_THREADS];
+    pthread_t tid[GM_PLAN_MAX_THREADS];
+    int started = 0;
+    for (int i = 0; i < threads; i++) w[i] = (set_worker){p, q, &next, {0}, 0};
+    /* worker 0 is this thread; one that cannot be started leaves its share to the others */
+    for (int i = 1; i < threads; i++) {
+        if (pthread_create(&tid[i], NULL, build_sets_worker, &w[i]) != 0) break;
+        started = i;
+    }
+    build_sets_worker(&w[0]);
+    for (int i = 1; i <= started; i++) pthread_join(tid[i], NULL);
+    for (int i = 0; i <= started; i++)
+        if (w[i].rc) {
+            if (err) *err = w[i].err;
+            return w[i].rc;
+        }
+    return 0;
 }
 
 static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm_requirement *r,
                      gm_plan_entry *e, uint64_t *checks, gm_error *err) {
-    gm_plan_creq *c;
-    int rc = gm_plan_request_compile(p->ci, r, &c, err);
-    if (rc) return rc;
+    long si = shape_of(p, r, err);
+    if (si < 0) return err && err->code ? err->code : GM_ENOMEM;
+    rshape *sh = &p->shape[si];
     e->request = ri;
     e->kind = GM_PLACE_UNSCHEDULABLE;
+    int rc = 0;
+    if (sh->dead) {
+        e->reason_set = sh->set >= 0 ? (size_t)sh->set : 0;
+        return 0;
+    }
+    if (!sh->c && (rc = gm_plan_request_compile(p->ci, r, &sh->c, err))) return rc;
+    const gm_plan_creq *c = sh->c;
     /* First fit in inventory order: each kind offers its first machine with
      * room (cursor scan), the lowest inventory position wins. */
     long best_k = -1, best_m = -1;
@@ -779,7 +920,7 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
         /* kinds are in order of their first machine: none after this can win */
         if (best_k >= 0 && kd->members[0] > p->fixed[best_k].members[2 * best_m]) break;
         uint8_t gbuf[64], *gok = rn->ng <= 64 ? gbuf : malloc(rn->ng);
-        if (!gok) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+        if (!gok) return gm_error_set(err, GM_ENOMEM, "out of memory");
         int64_t total = 0;
         for (uint32_t g = 0; g < rn->ng; g++) {
             gok[g] = group_ok(c, rn, &p->ci->groups[rn->g0 + g]);
@@ -799,7 +940,7 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
         e->node = kd->members[2 * m];
         e->copy = (long)kd->members[2 * m + 1];
         e->units = gm_xcalloc(c->count ? (size_t)c->count : 1, sizeof *e->units);
-        if (!e->units) { gm_plan_request_free(c); return gm_error_set(err, GM_ENOMEM, "out of memory"); }
+        if (!e->units) return gm_error_set(err, GM_ENOMEM, "out of memory");
         for (uint32_t u = 0; u < rn->nu && e->n_units < (size_t)c->count; u++) {
             const cunit *cu = &p->ci->units[rn->u0 + u];
             if (kd->booked[m * rn->nu + u] || !group_ok(c, rn, &p->ci->groups[rn->g0 + cu->group]))
@@ -832,9 +973,17 @@ static int place_one(planner *p, const gm_plan_options *opt, size_t ri, const gm
             e->node = p->types[t].rep;
         }
     }
-    if (e->kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons)
-        rc = unschedulable_reasons(p, r, c, &e->reason_set, err);
-    gm_plan_request_free(c);
+    if (e->kind != GM_PLACE_UNSCHEDULABLE) return 0;
+    sh->dead = true;
+    if (!opt->no_reasons) { /* the list is built after placement (build_sets) */
+        if (gm_grow((void **)&p->set_shape, &p->cap_ss, p->nsets + 1, sizeof *p->set_shape) ||
+            gm_grow((void **)&p->set_req, &p->cap_sq, p->nsets + 1, sizeof *p->set_req))
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        p->set_shape[p->nsets] = (size_t)si;
+        p->set_req[p->nsets] = ri;
+        sh->set = (long)p->nsets++;
+    }
+    e->reason_set = sh->set >= 0 ? (size_t)sh->set : 0;
     return rc;
 }
 
@@ -843,7 +992,7 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
     static const gm_plan_options defaults = {0};
     if (!opt) opt = &defaults;
     memset(out, 0, sizeof *out);
-    planner p = {.inv = inv, .count0_text = -1};
+    planner p = {.inv = inv};
     int rc = gm_plan_inventory_compile(inv, &p.ci, err);
     if (rc) return rc;
     size_t *order = gm_xcalloc(q->n ? q->n : 1, sizeof *order);
@@ -864,11 +1013,12 @@ int gm_plan_run(const gm_node_list *inv, const gm_requirement_list *q, const gm_
         default: out->n_unschedulable++; break;
         }
     }
+    if (!rc && !opt->no_reasons) rc = build_sets(&p, q, opt->threads, err);
     if (!rc) { /* hand the shared reason lists to the plan */
         out->reason_sets = p.shape_reasons;
-        out->n_reason_sets = p.nshapes;
+        out->n_reason_sets = p.nsets;
         p.shape_reasons = NULL;
-        p.nshapes = 0;
+        p.nsets = 0;
         for (size_t i = 0; i < out->n; i++)
             if (out->entries[i].kind == GM_PLACE_UNSCHEDULABLE && !opt->no_reasons)
                 out->entries[i].reasons = &out->reason_sets[out->entries[i].reason_set];
@@ -894,23 +1044,6 @@ void gm_plan_free(gm_plan *p) {
 
 /* ------------------------------------------------------------------ reports */
 
-static char *node_name(const gm_node_list *inv, const gm_plan_entry *e) {
-    const gm_node *n = &inv->nodes[e->node];
-    const char *h = n->hostname ? n->hostname : "?";
-    if (n->count > 1) return gm_asprintf("%s#%ld", h, e->copy);
-    return gm_strdup(h);
-}
-
-static char *req_id(const gm_requirement_list *q, size_t i) {
-    if (q->items[i].id) return gm_strdup(q->items[i].id);
-    return gm_asprintf("#%zu", i);
-}
-
-static char *unit_str(const gm_node *n, const gm_plan_unit *u) {
-    if (u->mig >= 0) return gm_asprintf("%d:%ld", n->devices[u->device].index, u->mig);
-    return gm_asprintf("%d", n->devices[u->device].index);
-}
-
 /* Requests of one shape share one reason list: the report prints it with the
  * first such request (queue order) and names that request for the others, so
  * 90 000 unschedulable requests over 10 000 nodes cost one list per shape,
@@ -928,75 +1061,114 @@ static size_t *first_of_sets(const gm_plan *p) {
     return first;
 }
 
-/* Writes a JSON value at nesting depth 2 in gm_json_dump's layout. */
-static int put_nested(FILE *f, json_t *o, gm_error *err) {
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!s) return gm_error_set(err, GM_EINVAL, "plan report: a string is not valid UTF-8");
-    fputs("    ", f);
-    for (const char *c = s; *c;) {
-        const char *nl = strchr(c, '\n');
-        size_t n = nl ? (size_t)(nl - c) + 1 : strlen(c);
-        fwrite(c, 1, n, f);
-        if (nl) fputs("    ", f);
-        c += n;
+/* A request's name: its id, or "#INDEX". */
+static void put_id_text(FILE *f, const gm_requirement_list *q, size_t i) {
+    if (q->items[i].id) gm_fputs_safe(f, q->items[i].id);
+    else fprintf(f, "#%zu", i);
+}
+
+/* A JSON string as jansson writes it (gm_json_dump's flags). Plain printable
+ * ASCII needs no escape and goes out as it is; anything else through
+ * jansson, after the UTF-8 check (docs/limits.md: never silently left out). */
+static int put_jstr(FILE *f, const char *s, const char *what, gm_error *err) {
+    const unsigned char *c = (const unsigned char *)s;
+    while (*c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\') c++;
+    if (!*c) {
+        putc('"', f);
+        fwrite(s, 1, (size_t)(c - (const unsigned char *)s), f);
+        putc('"', f);
+        return 0;
     }
-    free(s);
+    json_t *j = gm_json_text(s, what, err);
+    if (!j) return err && err->code ? err->code : GM_EINVAL;
+    char *d = json_dumps(j, JSON_ENCODE_ANY);
+    json_decref(j);
+    if (!d) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    fputs(d, f);
+    free(d);
     return 0;
 }
 
-static json_t *placement_json(const gm_node_list *inv, const gm_requirement_list *q,
-                              const gm_plan *p, const size_t *first, size_t i) {
-    const gm_plan_entry *e = &p->entries[i];
-    const gm_requirement *r = &q->items[i];
-    json_t *o = json_object();
-    char *id = req_id(q, i);
-    if (!o || !id) { json_decref(o); free(id); return NULL; }
-    json_object_set_new(o, "id", json_string(id));
-    free(id);
-    json_object_set_new(o, "priority", json_integer(r->priority));
+static int put_id_json(FILE *f, const gm_requirement_list *q, size_t i, gm_error *err) {
+    if (q->items[i].id) return put_jstr(f, q->items[i].id, "plan report: request id", err);
+    fprintf(f, "\"#%zu\"", i);
+    return 0;
+}
+
+/* "HOST", or "HOST#COPY" for one of count > 1 identical machines. */
+static char *node_name(const gm_node_list *inv, const gm_plan_entry *e) {
     const gm_node *n = &inv->nodes[e->node];
+    const char *h = n->hostname ? n->hostname : "?";
+    if (n->count > 1) return gm_asprintf("%s#%ld", h, e->copy);
+    return gm_strdup(h);
+}
+
+/* One placement at nesting depth 2, laid out as gm_json_dump would. */
+static int placement_json(FILE *f, const gm_node_list *inv, const gm_requirement_list *q,
+                          const gm_plan *p, const size_t *first, size_t i, gm_error *err) {
+    const gm_plan_entry *e = &p->entries[i];
+    const gm_node *n = &inv->nodes[e->node];
+    int rc;
+    fputs("    {\n      \"id\": ", f);
+    if ((rc = put_id_json(f, q, i, err))) return rc;
+    fprintf(f, ",\n      \"priority\": %d,\n      \"placement\": ", q->items[i].priority);
     if (e->kind == GM_PLACE_NODE) {
         char *nm = node_name(inv, e);
-        json_object_set_new(o, "placement", json_string("node"));
-        json_object_set_new(o, "node", json_string(nm ? nm : "?"));
+        if (!nm) return gm_error_set(err, GM_ENOMEM, "out of memory");
+        fputs("\"node\",\n      \"node\": ", f);
+        rc = put_jstr(f, nm, "plan report: node name", err);
         free(nm);
-        json_t *devs = json_array();
+        if (rc) return rc;
+        fputs(",\n      \"devices\": [", f);
         for (size_t u = 0; u < e->n_units; u++) {
             const gm_device *d = &n->devices[e->units[u].device];
-            json_t *dj = json_object();
-            json_object_set_new(dj, "index", json_integer(d->index));
-            if (e->units[u].mig >= 0) {
-                const gm_mig_instance *mi = &d->mig[e->units[u].mig];
-                json_object_set_new(dj, "mig", json_integer(e->units[u].mig));
-                if (mi->uuid) json_object_set_new(dj, "uuid", json_string(mi->uuid));
-            } else if (d->uuid) {
-                json_object_set_new(dj, "uuid", json_string(d->uuid));
+            const char *uuid = e->units[u].mig >= 0 ? d->mig[e->units[u].mig].uuid : d->uuid;
+            fprintf(f, "%s\n        {\n          \"index\": %d", u ? "," : "", d->index);
+            if (e->units[u].mig >= 0) fprintf(f, ",\n          \"mig\": %ld", e->units[u].mig);
+            if (uuid) {
+                fputs(",\n          \"uuid\": ", f);
+                if ((rc = put_jstr(f, uuid, "plan report: device uuid", err))) return rc;
             }
-            json_array_append_new(devs, dj);
+            fputs("\n        }", f);
         }
-        json_object_set_new(o, "devices", devs);
-    } else if (e->kind == GM_PLACE_INSTANCE_TYPE) {
-        json_object_set_new(o, "placement", json_string("instance_type"));
-        json_object_set_new(o, "instance_type", json_string(n->instance_type));
-        if (n->price >= 0) json_object_set_new(o, "price", json_real(n->price));
-    } else {
-        json_object_set_new(o, "placement", json_string("unschedulable"));
-        if (e->reasons) {
-            json_object_set_new(o, "reason_set", json_integer((json_int_t)e->reason_set));
-            size_t f0 = first[e->reason_set];
-            if (f0 != i && f0 != SIZE_MAX) {
-                char *fid = req_id(q, f0);
-                json_object_set_new(o, "same_reasons_as", json_string(fid ? fid : "?"));
-                free(fid);
-                return o;
-            }
-        }
-        json_t *rs = json_array();
-        for (size_t k = 0; e->reasons && k < e->reasons->n; k++)
-            json_array_append_new(rs, json_string(e->reasons->items[k]));
-        json_object_set_new(o, "reasons", rs);
+        fputs(e->n_units ? "\n      ]\n    }" : "]\n    }", f);
+        return 0;
     }
-    return o;
+    if (e->kind == GM_PLACE_INSTANCE_TYPE) {
+        fputs("\"instance_type\",\n      \"instance_type\": ", f);
+        if ((rc = put_jstr(f, n->instance_type ? n->instance_type : "?",
+                           "plan report: instance type", err)))
+            return rc;
+        if (n->price >= 0) { /* jansson's own number format */
+            json_t *j = json_real(n->price);
+            char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+            json_decref(j);
+            if (!d) return gm_error_set(err, GM_ENOMEM, "out of memory");
+            fprintf(f, ",\n      \"price\": %s", d);
+            free(d);
+        }
+        fputs("\n    }", f);
+        return 0;
+    }
+    fputs("\"unschedulable\"", f);
+    if (e->reasons) {
+        fprintf(f, ",\n      \"reason_set\": %zu", e->reason_set);
+        size_t f0 = first[e->reason_set];
+        if (f0 != i && f0 != SIZE_MAX) {
+            fputs(",\n      \"same_reasons_as\": ", f);
+            if ((rc = put_id_json(f, q, f0, err))) return rc;
+            fputs("\n    }", f);
+            return 0;
+        }
+    }
+    fputs(",\n      \"reasons\": [", f);
+    size_t nr = e->reasons ? e->reasons->n : 0;
+    for (size_t k = 0; k < nr; k++) {
+        fputs(k ? ",\n        " : "\n        ", f);
+        if ((rc = put_jstr(f, e->reasons->items[k], "plan report: reason", err))) return rc;
+    }
+    fputs(nr ? "\n      ]\n    }" : "]\n    }", f);
+    return 0;
 }
 
 int gm_plan_write_json(FILE *f, const gm_node_list *inv, const gm_requirement_list *q,
@@ -1006,11 +1178,8 @@ int gm_plan_write_json(FILE *f, const gm_node_list *inv, const gm_requirement_li
     int rc = 0;
     fputs("{\n  \"placements\": [", f);
     for (size_t i = 0; i < p->n && !rc; i++) {
-        json_t *o = placement_json(inv, q, p, first, i);
-        if (!o) { rc = gm_error_set(err, GM_ENOMEM, "out of memory"); break; }
         fputs(i ? ",\n" : "\n", f);
-        rc = put_nested(f, o, err);
-        json_decref(o);
+        rc = placement_json(f, inv, q, p, first, i, err);
     }
     free(first);
     if (rc) return rc;
@@ -1029,27 +1198,23 @@ int gm_plan_write_text(FILE *f, const gm_node_list *inv, const gm_requirement_li
     for (size_t i = 0; i < p->n; i++) {
         const gm_plan_entry *e = &p->entries[i];
         const gm_node *n = &inv->nodes[e->node];
-        char *id = req_id(q, i);
-        gm_fputs_safe(f, id ? id : "?");
+        put_id_text(f, q, i);
         fprintf(f, " (priority %d): ", q->items[i].priority);
-        free(id);
         if (e->kind == GM_PLACE_NODE) {
-            char *nm = node_name(inv, e);
             fputs("node ", f);
-            gm_fputs_safe(f, nm ? nm : "?");
+            gm_fputs_safe(f, n->hostname ? n->hostname : "?");
+            if (n->count > 1) fprintf(f, "#%ld", e->copy);
             fprintf(f, ", device%s ", e->n_units == 1 ? "" : "s");
-            free(nm);
             for (size_t u = 0; u < e->n_units; u++) {
-                char *us = unit_str(n, &e->units[u]);
                 const gm_device *d = &n->devices[e->units[u].device];
                 const char *uuid = e->units[u].mig >= 0 ? d->mig[e->units[u].mig].uuid : d->uuid;
-                fprintf(f, "%s%s", u ? ", " : "", us ? us : "?");
+                if (e->units[u].mig >= 0) fprintf(f, "%s%d:%ld", u ? ", " : "", d->index, e->units[u].mig);
+                else fprintf(f, "%s%d", u ? ", " : "", d->index);
                 if (uuid) {
                     fputs(" (", f);
                     gm_fputs_safe(f, uuid);
                     fputs(")", f);
                 }
-                free(us);
             }
             if (e->n_units == 0) fputs("none", f);
             fputs("\n", f);
@@ -1059,11 +1224,9 @@ int gm_plan_write_text(FILE *f, const gm_node_list *inv, const gm_requirement_li
             if (n->price >= 0) fprintf(f, " (price %g)", n->price);
             fputs("\n", f);
         } else if (e->reasons && first[e->reason_set] != i && first[e->reason_set] != SIZE_MAX) {
-            char *fid = req_id(q, first[e->reason_set]);
             fputs("unschedulable, for the reasons given for ", f);
-            gm_fputs_safe(f, fid ? fid : "?");
+            put_id_text(f, q, first[e->reason_set]);
             fputs("\n", f);
-            free(fid);
         } else {
             fputs("unschedulable\n", f);
             for (size_t k = 0; e->reasons && k < e->reasons->n; k++) {
@@ -1079,27 +1242,56 @@ int gm_plan_write_text(FILE *f, const gm_node_list *inv, const gm_requirement_li
     return ferror(f) ? gm_error_set(err, GM_EIO, "plan report: write failed") : 0;
 }
 
-typedef int (*plan_writer)(FILE *, const gm_node_list *, const gm_requirement_list *,
-                           const gm_plan *, gm_error *);
+/* The callback form: a FILE whose buffer goes to the sink in large pieces,
+ * so both writers above serve it unchanged. */
+typedef struct {
+    gm_plan_sink sink;
+    void *ctx;
+    bool failed;
+} sink_cookie;
 
-static char *to_string(plan_writer w, const gm_node_list *inv, const gm_requirement_list *q,
+static ssize_t sink_write(void *cookie, const char *buf, size_t len) {
+    sink_cookie *k = cookie;
+    if (k->failed || k->sink(k->ctx, buf, len) != 0) {
+        k->failed = true;
+        return -1;
+    }
+    return (ssize_t)len;
+}
+
+int gm_plan_write(gm_plan_format fmt, gm_plan_sink sink, void *ctx, const gm_node_list *inv,
+                  const gm_requirement_list *q, const gm_plan *p, gm_error *err) {
+    sink_cookie k = {sink, ctx, false};
+    FILE *f = fopencookie(&k, "w", (cookie_io_functions_t){.write = sink_write});
+    if (!f) return gm_error_set(err, GM_ENOMEM, "out of memory");
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    int rc = (fmt == GM_PLAN_JSON ? gm_plan_write_json : gm_plan_write_text)(f, inv, q, p, err);
+    if ((fclose(f) != 0 || k.failed) && !rc) rc = gm_error_set(err, GM_EIO, "plan report: write failed");
+    return rc;
+}
+
+static int mem_sink(void *ctx, const char *data, size_t len) {
+    gm_buf *b = ctx;
+    buf_put(b, data, len);
+    return b->oom ? -1 : 0;
+}
+
+static char *to_string(gm_plan_format fmt, const gm_node_list *inv, const gm_requirement_list *q,
                        const gm_plan *p, gm_error *err) {
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    if (!f) { gm_error_set(err, GM_ENOMEM, "out of memory"); return NULL; }
-    int rc = w(f, inv, q, p, err);
-    if (fclose(f) != 0 && !rc) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
-    if (rc) { free(out); return NULL; }
-    return out;
+    gm_buf b = {0};
+    buf_put(&b, "", 0);
+    int rc = gm_plan_write(fmt, mem_sink, &b, inv, q, p, err);
+    if (!rc && b.oom) rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+    if (rc) { free(b.s); return NULL; }
+    return b.s;
 }
 
 char *gm_plan_to_json(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
                       gm_error *err) {
-    return to_string(gm_plan_write_json, inv, q, p, err);
+    return to_string(GM_PLAN_JSON, inv, q, p, err);
 }
 
 char *gm_plan_to_text(const gm_node_list *inv, const gm_requirement_list *q, const gm_plan *p,
                       gm_error *err) {
-    return to_string(gm_plan_write_text, inv, q, p, err);
+    return to_string(GM_PLAN_TEXT, inv, q, p, err);
 }

@@ -61,26 +61,43 @@ typedef struct {
 
 typedef struct {
     bool no_reasons; /* skip gm_match for unschedulable requests (benchmarks) */
+    /* Reason lists (one per unschedulable request shape, each gm_match over
+     * every node kind that does not fit) are built on this many threads at
+     * most; 0: one per online CPU (up to 16). The plan is the same for any. */
+    int threads;
 } gm_plan_options;
 
 int gm_plan_run(const gm_node_list *inventory, const gm_requirement_list *queue,
                 const gm_plan_options *opt, gm_plan *out, gm_error *err);
 void gm_plan_free(gm_plan *p);
 
-/* Reports. Both name nodes as "HOST" or "HOST#COPY" for count > 1. */
-char *gm_plan_to_json(const gm_node_list *inventory, const gm_requirement_list *queue,
-                      const gm_plan *p, gm_error *err);
-char *gm_plan_to_text(const gm_node_list *inventory, const gm_requirement_list *queue,
-                      const gm_plan *p, gm_error *err);
-/* The same reports written as they are made (memory does not grow with the
- * queue). An unschedulable request whose reason list (shared per request
- * shape) was already printed for an earlier request names that request
- * instead: text "for the reasons given for ID", JSON "same_reasons_as": ID;
- * JSON also gives "reason_set", the index of the list. */
+/* Reports (docs/plan.md), written as they are made: memory does not grow
+ * with the queue. One line (text) or object (JSON) per request in queue
+ * order, then the summary. Nodes are named "HOST", or "HOST#COPY" for count
+ * > 1. An unschedulable request whose reason list (shared per request shape)
+ * was already printed for an earlier request names that request instead:
+ * text "for the reasons given for ID", JSON "same_reasons_as": ID; JSON also
+ * gives "reason_set", the index of the list. Text escapes control characters
+ * (gm_fputs_safe); JSON refuses a string that is not UTF-8 (GM_EINVAL). */
+typedef enum { GM_PLAN_TEXT = 0, GM_PLAN_JSON = 1 } gm_plan_format;
+
+/* Receives the report in pieces of up to 64 KiB; nonzero stops the report
+ * (gm_plan_write then fails with GM_EIO). */
+typedef int (*gm_plan_sink)(void *ctx, const char *data, size_t len);
+
+int gm_plan_write(gm_plan_format fmt, gm_plan_sink sink, void *ctx,
+                  const gm_node_list *inventory, const gm_requirement_list *queue,
+                  const gm_plan *p, gm_error *err);
+/* The same to a stdio stream (the caller's buffering) ... */
 int gm_plan_write_text(FILE *f, const gm_node_list *inventory, const gm_requirement_list *queue,
                        const gm_plan *p, gm_error *err);
 int gm_plan_write_json(FILE *f, const gm_node_list *inventory, const gm_requirement_list *queue,
                        const gm_plan *p, gm_error *err);
+/* ... and into one string (caller frees), for small plans and tests. */
+char *gm_plan_to_json(const gm_node_list *inventory, const gm_requirement_list *queue,
+                      const gm_plan *p, gm_error *err);
+char *gm_plan_to_text(const gm_node_list *inventory, const gm_requirement_list *queue,
+                      const gm_plan *p, gm_error *err);
 
 #ifdef __cplusplus
 }

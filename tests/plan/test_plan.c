@@ -492,6 +492,31 @@ static void test_mig_units_and_copies(void **st) {
     gm_requirement_list_free(&q);
 }
 
+/* Entry points and their names are part of a request's reasons (gm_match
+ * names the entry point whose variants do not run): two requests that differ
+ * only in them are two shapes, each with its own reason list. */
+static void test_entry_points_make_shapes(void **st) {
+    (void)st;
+    gm_node_list nodes = {0};
+    gm_requirement_list q = {0};
+    gm_plan p;
+    /* an sm_100 cubin runs only on CC 10.x; the node has an A100 (8.0) */
+    plan_text("[{\"hostname\":\"a\",\"driver_version\":\"535.104.05\",\"devices\":[" A100(0) "]}]",
+              "[{\"id\":\"a\",\"entry_points\":[{\"name\":\"prog-a\",\"variants\":[{\"modules\":"
+              "[{\"name\":\"ka\",\"cubin\":[\"sm_100\"]}]}]}]},"
+              "{\"id\":\"b\",\"entry_points\":[{\"name\":\"prog-b\",\"variants\":[{\"modules\":"
+              "[{\"name\":\"kb\",\"cubin\":[\"sm_100\"]}]}]}]}]",
+              &nodes, &q, &p);
+    assert_int_equal(p.entries[0].kind, GM_PLACE_UNSCHEDULABLE);
+    assert_int_equal(p.entries[1].kind, GM_PLACE_UNSCHEDULABLE);
+    assert_int_not_equal(p.entries[0].reason_set, p.entries[1].reason_set);
+    assert_non_null(strstr(p.entries[0].reasons->items[0], "prog-a"));
+    assert_non_null(strstr(p.entries[1].reasons->items[0], "prog-b"));
+    gm_plan_free(&p);
+    gm_node_list_free(&nodes);
+    gm_requirement_list_free(&q);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compiled_agrees_with_match),
@@ -499,6 +524,7 @@ int main(void) {
         cmocka_unit_test(test_priority_and_no_double_booking),
         cmocka_unit_test(test_cheapest_type_and_exhaustion),
         cmocka_unit_test(test_mig_units_and_copies),
+        cmocka_unit_test(test_entry_points_make_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
