@@ -60,7 +60,8 @@ for req in "$GM_SRC"/samples/requirements/*.json "$GM_SRC"/tests/export/data/req
     C=$(sed -n 's/^#SBATCH --constraint=//p' <<<"$OUT")
     G=$(sed -n 's/^#SBATCH --gres=//p' <<<"$OUT")
     [ -n "$C" ] || { fail "no --constraint for $req"; continue; }
-    run timeout 60 srun --immediate=5 --constraint="$C" ${G:+--gres=gpu:1} true
+    # --immediate=1: a refusal for a down node returns after one second, not five
+    run timeout 60 srun --immediate=1 --constraint="$C" ${G:+--gres=gpu:1} true
     if [ "$RC" -eq 0 ]; then
         accepted=$((accepted + 1))
         echo "accepted: $(basename "$req"): --constraint=$C"
@@ -81,7 +82,7 @@ done
 # the last alternative's cudage_12_1 applies to all, and this node is refused
 run "$GPUMATCH" export --to slurm --nodes $T/cluster.json "$GM_SRC/samples/requirements/pytorch-cu121.json"
 C=$(sed -n 's/^#SBATCH --constraint=//p' <<<"$OUT")
-run timeout 60 srun --immediate=5 --constraint="${C//[()]/}" true
+run timeout 60 srun --immediate=1 --constraint="${C//[()]/}" true
 [ "$RC" -ne 0 ] || fail "flat ${C//[()]/} accepted: Slurm no longer parses features left to right?"
 echo "flat form refused as sbatch(1) says: $(head -1 <<<"$ERR")"
 [ $accepted -ge 2 ] || fail "only $accepted requirement(s) accepted"
