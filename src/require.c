@@ -547,7 +547,7 @@ static int add_request(void *ctx, const json_t *o, const char *path, const gm_jc
 
 int gm_requirement_list_parse(const char *text, size_t len, const char *origin,
                               gm_requirement_list *l, gm_error *err) {
-    return gm_json_parse_list(text, len, origin, "requests", false, "requests", add_request, l,
+    return gm_json_parse_list(text, len, origin, "requests", true, "requests", add_request, l,
                               err);
 }
 

@@ -96,6 +96,8 @@ typedef struct {
     gm_requirement *items;
     size_t n;
 } gm_requirement_list;
+/* A list of requirement documents, {"requests": [...]}, or one document (a
+ * queue of one request). */
 int gm_requirement_list_load(const char *path, gm_requirement_list *l, gm_error *err);
 int gm_requirement_list_parse(const char *text, size_t len, const char *origin,
                               gm_requirement_list *l, gm_error *err);

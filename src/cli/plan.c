@@ -15,8 +15,9 @@ static void usage(FILE *f) {
             "  -n, --nodes NODES: node documents (a file, a directory of *.json, a glob, or -);\n"
             "              with \"instance_type\" (+ \"price\", \"count\") they are cloud\n"
             "              instance types, otherwise fixed nodes\n"
-            "  QUEUE.json: a list of requirement documents (or {\"requests\": [...]}) with\n"
-            "              optional \"id\" and \"priority\" (higher first, then input order)\n"
+            "  QUEUE.json: a list of requirement documents (or {\"requests\": [...]}, or one\n"
+            "              document) with optional \"id\" and \"priority\" (higher first,\n"
+            "              then input order)\n"
             "  -j, --json; -f, --format table|json; -o, --output FILE\n"
             "here: 0 every request placed, 1 some unschedulable\n");
     gm_cli_exit_help(f);

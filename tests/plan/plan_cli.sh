@@ -40,6 +40,13 @@ run "$GPUMATCH" plan --nodes $S/inventory.json --queue "$GM_TMP/q.json" -o "$GM_
 expect_rc 0 "all placed"
 grep -q "one (priority 0): node t4-01" "$GM_TMP/plan.txt" || fail "plan -o: $(cat $GM_TMP/plan.txt)"
 
+# one request document, not in a list, is a queue of one (issue 15: plan
+# refused it); placed like the same request in a list
+echo '{"id": "one", "cubin": ["sm_75"]}' >"$GM_TMP/q1.json"
+run "$GPUMATCH" plan --nodes $S/inventory.json --queue "$GM_TMP/q1.json"
+expect_rc 0 "single request object"
+expect_out "one (priority 0): node t4-01"
+
 # bad input -> 2, one line naming the file
 echo '[{"id": "x", "device_count": -1}]' >"$GM_TMP/bad.json"
 run "$GPUMATCH" plan --nodes $S/inventory.json --queue "$GM_TMP/bad.json"
