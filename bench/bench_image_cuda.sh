@@ -3,8 +3,9 @@
 # as one zstd layer of an OCI archive, built here with tar + zstd (OCI
 # image-layout: index.json -> manifest -> config + layer blob). Compares the
 # walker reading every byte of every file (tests' gm_image_walk --nosum 1)
-# and `gpumatch inspect --json` with the pipeline `zstd -dc | tar -xO`, wall
-# time and peak RSS (/usr/bin/time).
+# and `gpumatch inspect --json` (also with --verify) with the pipeline
+# `zstd -dc | tar -xO`: wall time, peak RSS (/usr/bin/time) and their ratios;
+# then a docker-archive of one zstd layer with cuBLASLt, cuFFT and cuSPARSE.
 # Usage: bench/bench_image_cuda.sh [BUILD_DIR] [CUDA_LIB_DIR]
 set -eu
 BUILD=${1:-build}
@@ -38,13 +39,18 @@ LAYER=$(ls -S $O/blobs/sha256/* | head -1)
 rm -rf $O
 LAYER_IN_TAR=blobs/sha256/$(basename "$LAYER")
 
-measure() { # LABEL CMD...
+measure() { # LABEL CMD...: sets S (wall s) and R (peak RSS MiB)
     local label=$1
     shift
     /usr/bin/time -f '%e %M %U %S' -o $T/time.txt "$@" >$T/out.txt 2>$T/err.txt || true
-    read -r s rss u sy < <(tail -n 1 $T/time.txt)
-    printf '%-40s %7.2f s wall (%6.2f user + %5.2f sys)  peak RSS %7.1f MiB\n' "$label" "$s" "$u" "$sy" \
-        "$(echo "$rss / 1024" | bc -l)"
+    read -r S rss u sy < <(tail -n 1 $T/time.txt)
+    R=$(echo "scale=1; $rss / 1024" | bc -l)
+    printf '%-44s %7.2f s wall (%6.2f user + %5.2f sys)  peak RSS %7.1f MiB\n' "$label" "$S" "$u" \
+        "$sy" "$R"
+}
+ratio() { # LABEL S R REF_S REF_R
+    printf '  %s: %.2fx the pipeline'"'"'s time, %.1fx its peak RSS\n' "$1" "$(echo "$2 / $4" | bc -l)" \
+        "$(echo "$3 / $5" | bc -l)"
 }
 ref() { tar -xOf "$1" "$2" | zstd -qdc | tar -xO | wc -c; }
 export -f ref
@@ -52,8 +58,30 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "image: $LIB as one zstd layer; OCI archive $(du -h $T/oci.tar | cut -f1), $(find "$LIB" -type f | wc -l) files, $(du -sh "$LIB" | cut -f1)"
 cat $T/oci.tar >/dev/null # warm page cache
 measure "reference: tar -xO | zstd -dc | tar -xO" bash -c "ref $T/oci.tar $LAYER_IN_TAR"
+RS=$S RR=$R
 echo "  bytes: $(cat $T/out.txt)"
 measure "walker (reads every byte)" $W --buf 65536 --nosum 1 $T/oci.tar
 echo "  files visited: $(grep -c '^F' $T/out.txt)"
+ratio walker $S $R $RS $RR
 measure "gpumatch inspect --json" $G inspect --json $T/oci.tar
+ratio "inspect --json" $S $R $RS $RR
+measure "gpumatch inspect --json --verify" $G inspect --json --verify $T/oci.tar
+ratio "inspect --json --verify" $S $R $RS $RR
+echo "load after the OCI archive: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -f $T/oci.tar
+
+# A docker-archive of one zstd layer holding the three largest libraries
+# with embedded or many fat binaries (cuBLASLt, cuFFT, cuSPARSE).
+D=$T/docker
+mkdir -p $D/l
+tar -C "$LIB" -cf - $(cd "$LIB" && ls libcublasLt.so.* libcufft.so.* libcusparse.so.* | grep -E '\.so\.[0-9]+$') |
+    zstd -q -T2 -3 -o $D/l/layer.tar
+printf '{"config":{"Env":[]}}' >$D/c.json
+echo '[{"Config":"c.json","RepoTags":["bench:1"],"Layers":["l/layer.tar"]}]' >$D/manifest.json
+tar -C $D -cf $T/docker.tar manifest.json c.json l
+echo "docker-archive: $(cd "$LIB" && ls libcublasLt.so.* libcufft.so.* libcusparse.so.* | grep -E '\.so\.[0-9]+$' | tr '\n' ' ')in one zstd layer, $(du -h $T/docker.tar | cut -f1)"
+measure "reference: tar -xO | zstd -dc | tar -xO" bash -c "ref $T/docker.tar l/layer.tar"
+RS=$S RR=$R
+measure "gpumatch inspect --json" $G inspect --json $T/docker.tar
+ratio "inspect --json" $S $R $RS $RR
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -183,10 +183,10 @@ static size_t find_magic(const unsigned char *data, size_t len, size_t off, uint
  * magic search itself. */
 static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, uint64_t foff,
                          const char *where, const char *name, gm_fatbin_depth depth,
-                         gm_error *err) {
+                         bool mapped, gm_error *err) {
     static const unsigned char magic[4] = {0x50, 0xED, 0x55, 0xBA};
     gm_fatbin_section *sec = NULL;
-    size_t off = 0;
+    size_t off = 0, released = 0;
     char origin[640];
     snprintf(origin, sizeof origin, "%s:%s", where, name);
     (void)magic;
@@ -195,7 +195,17 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
     uintptr_t pa = (uintptr_t)data & ~(uintptr_t)4095;
     madvise((void *)pa, len + ((uintptr_t)data - pa), MADV_SEQUENTIAL);
     while (off + 16 <= len) {
-        size_t o = find_magic(data, len, off, foff);
+        if (mapped && off - released >= GM_RELEASE_STEP) {
+            gm_release_pages(data, released, off);
+            released = off;
+        }
+        /* A window at a time, so what lies behind can be dropped. */
+        size_t lim = len - off > GM_RELEASE_STEP ? off + GM_RELEASE_STEP : len;
+        size_t o = find_magic(data, lim, off, foff);
+        if (o == SIZE_MAX && lim < len) {
+            off = lim - 3; /* a magic across the window's end */
+            continue;
+        }
         if (o == SIZE_MAX)
             break;
         const unsigned char *q = data + o;
@@ -211,7 +221,7 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
         bool over = false;
         int rc = gm_fatbin_parse_within(q, (size_t)(16 + size), origin, foff + o, depth,
                                         s->bytes_decompressed, gm_fatbin_budget(s->size), &over,
-                                        &fb, &pe);
+                                        mapped, &fb, &pe);
         if (rc == GM_ENOMEM)
             return gm_error_set(err, GM_ENOMEM, "out of memory");
         if (over) { /* not data that holds the magic: the file's budget is spent */
@@ -248,6 +258,8 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
         free(fb.regions); /* entries moved */
         off = o + 16 + (size_t)size;
     }
+    if (mapped)
+        gm_release_pages(data, released, len);
     if (sec)
         take_tool(s, &sec->fb);
     return 0;
@@ -256,7 +268,7 @@ static int scan_embedded(gm_elf_scan *s, const unsigned char *data, size_t len, 
 /* One ELF (a file or an archive member). raw/rawlen: its image; fbase: its
  * offset in the file, for messages. */
 static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase,
-                    gm_fatbin_depth depth, bool top, gm_error *err) {
+                    gm_fatbin_depth depth, bool top, bool mapped, gm_error *err) {
     size_t rawlen = 0;
     const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &rawlen);
     char where[512];
@@ -323,7 +335,8 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
             snprintf(origin, sizeof origin, "%s:%s", where, name);
             if ((rc = gm_fatbin_parse_within(raw + sh.sh_offset, (size_t)sh.sh_size, origin,
                                              fbase + sh.sh_offset, depth, s->bytes_decompressed,
-                                             gm_fatbin_budget(s->size), NULL, &sec->fb, err)) < 0)
+                                             gm_fatbin_budget(s->size), NULL, mapped, &sec->fb,
+                                             err)) < 0)
                 return rc;
             s->bytes_decompressed += sec->fb.bytes_decompressed;
             take_tool(s, &sec->fb);
@@ -331,7 +344,7 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
                    !(sh.sh_flags & SHF_EXECINSTR) && !seg && sh.sh_size >= 80 &&
                    sh.sh_offset <= rawlen && sh.sh_size <= rawlen - sh.sh_offset) {
             int rc = scan_embedded(s, raw + sh.sh_offset, (size_t)sh.sh_size, fbase + sh.sh_offset,
-                                   where, name, depth, err);
+                                   where, name, depth, mapped, err);
             if (rc < 0)
                 return rc;
         } else if (seg && sh.sh_type != SHT_NOBITS) {
@@ -369,7 +382,8 @@ static int scan_elf(gm_elf_scan *s, Elf *elf, const char *member, uint64_t fbase
     return 0;
 }
 
-static int scan_archive(gm_elf_scan *s, Elf *ar, gm_fatbin_depth depth, gm_error *err) {
+static int scan_archive(gm_elf_scan *s, Elf *ar, gm_fatbin_depth depth, bool mapped,
+                        gm_error *err) {
     Elf *m;
     Elf_Cmd cmd = ELF_C_READ_MMAP;
     s->kind = GM_FILE_ARCHIVE;
@@ -380,7 +394,8 @@ static int scan_archive(gm_elf_scan *s, Elf *ar, gm_fatbin_depth depth, gm_error
             (rc = gm_strlist_add(&s->members, ah->ar_name)) < 0)
             rc = gm_error_set(err, GM_ENOMEM, "out of memory");
         else if (ah && ah->ar_name && ah->ar_name[0] != '/' && elf_kind(m) == ELF_K_ELF)
-            rc = scan_elf(s, m, ah->ar_name, (uint64_t)elf_getbase(m), depth, false, err);
+            rc = scan_elf(s, m, ah->ar_name, (uint64_t)elf_getbase(m), depth, false, mapped,
+                          err);
         cmd = elf_next(m);
         elf_end(m);
         if (rc < 0)
@@ -456,8 +471,9 @@ static int check_elf_tables(const unsigned char *p, size_t len, const char *path
     return 0;
 }
 
-int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
-                      gm_elf_scan *out, gm_error *err) {
+/* mapped: data is a read-only file mapping (its pages may be dropped). */
+static int scan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
+                       bool mapped, gm_elf_scan *out, gm_error *err) {
     const unsigned char *p = data;
     memset(out, 0, sizeof *out);
     if (!(out->path = gm_strdup(name ? name : "-")))
@@ -471,7 +487,8 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
         out->kind = GM_FILE_FATBIN;
         sec->primary = true;
         sec->size = len;
-        if ((rc = gm_fatbin_parse(data, len, out->path, 0, depth, &sec->fb, err)) < 0)
+        if ((rc = gm_fatbin_parse_within(data, len, out->path, 0, depth, 0, gm_fatbin_budget(len),
+                                         NULL, mapped, &sec->fb, err)) < 0)
             goto fail;
         out->bytes_decompressed = sec->fb.bytes_decompressed;
         take_tool(out, &sec->fb);
@@ -501,9 +518,9 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
         goto fail;
     }
     if (elf_kind(elf) == ELF_K_AR)
-        rc = scan_archive(out, elf, depth, err);
+        rc = scan_archive(out, elf, depth, mapped, err);
     else if (elf_kind(elf) == ELF_K_ELF)
-        rc = scan_elf(out, elf, NULL, 0, depth, true, err);
+        rc = scan_elf(out, elf, NULL, 0, depth, true, mapped, err);
     else
         rc = gm_error_set(err, GM_EFORMAT, "%s: offset 0x0: unrecognised ELF/archive", out->path);
     elf_end(elf);
@@ -513,6 +530,11 @@ int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_
 fail:
     gm_elf_scan_free(out); /* leaves *out zeroed: freeing it again is harmless */
     return rc;
+}
+
+int gm_elfscan_memory(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
+                      gm_elf_scan *out, gm_error *err) {
+    return scan_memory(data, len, name, depth, false, out, err);
 }
 
 typedef struct {
@@ -526,7 +548,7 @@ typedef struct {
 
 static int mapped_scan_run(void *arg) {
     mapped_scan *m = arg;
-    return gm_elfscan_memory(m->data, m->len, m->name, m->depth, m->out, m->err);
+    return scan_memory(m->data, m->len, m->name, m->depth, true, m->out, m->err);
 }
 
 int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_depth depth,

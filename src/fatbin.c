@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <zstd.h>
 #include "gpumatch/sys/fatbin.h"
 #include "internal.h"
@@ -82,46 +84,64 @@ static void find_tool(const char *s, size_t len, char out[64]) {
 
 /* ---- cubin (device ELF) ---- */
 
+/* The section header table of a cubin of len bytes whose ELF header is h:
+ * 0 and *shnum = 0 when it has none, an error when it lies outside. */
+static int cubin_shdrs(const unsigned char *h, uint64_t len, uint64_t *shoff, uint16_t *shnum,
+                       const char *origin, uint64_t base, gm_error *err) {
+    *shoff = rd64(h + 0x28);
+    *shnum = rd16(h + 0x3C);
+    if (*shnum && (rd16(h + 0x3A) != 64 || *shoff > len || (uint64_t)*shnum * 64 > len - *shoff))
+        return ferr(err, origin, base, "cubin section header table lies outside the cubin");
+    return 0;
+}
+
+/* The notes of one SHT_NOTE section's bytes: toolkit and -arch option. */
+static void note_section(const unsigned char *n, size_t size, gm_cubin_info *out) {
+    const unsigned char *end = n + size;
+    while ((size_t)(end - n) >= 12) {
+        uint32_t namesz = rd32(n), descsz = rd32(n + 4), type = rd32(n + 8);
+        size_t nal = ((size_t)namesz + 3) & ~(size_t)3, dal = ((size_t)descsz + 3) & ~(size_t)3;
+        if (namesz > (size_t)(end - n) || descsz > (size_t)(end - n) ||
+            12 + nal + dal > (size_t)(end - n))
+            break;
+        const char *desc = (const char *)n + 12 + nal;
+        if (type == 2000 && namesz >= 11 && memcmp(n + 12, "NVIDIA Corp", 11) == 0) {
+            find_tool(desc, descsz, out->tool);
+            static const char ak[] = "-arch ";
+            for (size_t k = 0; k + sizeof ak - 1 < descsz && !out->arch_option[0]; k++) {
+                if (memcmp(desc + k, ak, sizeof ak - 1) != 0)
+                    continue;
+                size_t s = k + sizeof ak - 1, m = 0;
+                while (s + m < descsz && m < 31 && desc[s + m] != ' ' && desc[s + m] != '\0')
+                    m++;
+                memcpy(out->arch_option, desc + s, m);
+                out->arch_option[m] = '\0';
+            }
+        }
+        n += 12 + nal + dal;
+    }
+}
+
+/* SHT_NOTE sections inside the cubin: the i-th's range, false otherwise. */
+static bool note_range(const unsigned char *shdrs, uint16_t i, uint64_t len, uint64_t *off,
+                       uint64_t *size) {
+    const unsigned char *sh = shdrs + (uint64_t)i * 64;
+    if (rd32(sh + 4) != 7 /* SHT_NOTE */)
+        return false;
+    *off = rd64(sh + 0x18);
+    *size = rd64(sh + 0x20);
+    return *off <= len && *size <= len - *off;
+}
+
 static int cubin_notes(const unsigned char *p, size_t len, gm_cubin_info *out, const char *origin,
                        uint64_t base, gm_error *err) {
-    uint64_t shoff = rd64(p + 0x28);
-    uint16_t shentsize = rd16(p + 0x3A), shnum = rd16(p + 0x3C);
-    if (shnum == 0)
-        return 0;
-    if (shentsize != 64 || shoff > len || (uint64_t)shnum * 64 > len - shoff)
-        return ferr(err, origin, base, "cubin section header table lies outside the cubin");
-    for (uint16_t i = 0; i < shnum; i++) {
-        const unsigned char *sh = p + shoff + (uint64_t)i * 64;
-        if (rd32(sh + 4) != 7 /* SHT_NOTE */)
-            continue;
-        uint64_t off = rd64(sh + 0x18), size = rd64(sh + 0x20);
-        if (off > len || size > len - off)
-            continue;
-        const unsigned char *n = p + off, *end = p + off + size;
-        while ((size_t)(end - n) >= 12) {
-            uint32_t namesz = rd32(n), descsz = rd32(n + 4), type = rd32(n + 8);
-            size_t nal = ((size_t)namesz + 3) & ~(size_t)3, dal = ((size_t)descsz + 3) & ~(size_t)3;
-            if (namesz > (size_t)(end - n) || descsz > (size_t)(end - n) ||
-                12 + nal + dal > (size_t)(end - n))
-                break;
-            const char *desc = (const char *)n + 12 + nal;
-            if (type == 2000 && namesz >= 11 && memcmp(n + 12, "NVIDIA Corp", 11) == 0) {
-                find_tool(desc, descsz, out->tool);
-                static const char ak[] = "-arch ";
-                for (size_t k = 0; k + sizeof ak - 1 < descsz && !out->arch_option[0]; k++) {
-                    if (memcmp(desc + k, ak, sizeof ak - 1) != 0)
-                        continue;
-                    size_t s = k + sizeof ak - 1, m = 0;
-                    while (s + m < descsz && m < 31 && desc[s + m] != ' ' && desc[s + m] != '\0')
-                        m++;
-                    memcpy(out->arch_option, desc + s, m);
-                    out->arch_option[m] = '\0';
-                }
-            }
-            n += 12 + nal + dal;
-        }
-    }
-    return 0;
+    uint64_t shoff, off, size;
+    uint16_t shnum;
+    int rc = cubin_shdrs(p, len, &shoff, &shnum, origin, base, err);
+    for (uint16_t i = 0; rc == 0 && i < shnum; i++)
+        if (note_range(p + shoff, i, len, &off, &size))
+            note_section(p + off, (size_t)size, out);
+    return rc;
 }
 
 int gm_cubin_probe(const void *data, size_t len, bool full, const char *origin, uint64_t base,
@@ -279,6 +299,225 @@ static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_f
     return 0;
 }
 
+/* ---- streamed decompression (--verify): a fixed buffer, whatever the size ---- */
+
+#define STREAM_CHUNK (256u * 1024)
+/* What --verify keeps of a decompressed image: its first VERIFY_HEAD bytes
+ * (ELF header, PTX header lines, notes inside them), the cubin's section
+ * header table (at most 65 535 x 64 bytes) and notes outside the head, up to
+ * VERIFY_HEAD bytes of them (real ones are < 1 KB); the rest only passes. */
+#define VERIFY_HEAD (1u << 20)
+#define MAX_CAPTURES 8
+
+typedef struct {
+    uint64_t off, len;
+    unsigned char *buf;
+} capture;
+
+typedef struct {
+    bool cubin;                /* add the section header table once the ELF header is in */
+    unsigned char *head;       /* VERIFY_HEAD bytes */
+    size_t head_n;
+    capture cap[MAX_CAPTURES]; /* [0]: section headers, then notes */
+    size_t n_cap;
+    uint64_t total;
+} vsink;
+
+static void vsink_free(vsink *v) {
+    free(v->head);
+    for (size_t i = 0; i < v->n_cap; i++)
+        free(v->cap[i].buf);
+    memset(v, 0, sizeof *v);
+}
+
+static int vsink_add(vsink *v, uint64_t off, uint64_t len) {
+    if (v->n_cap == MAX_CAPTURES || len == 0)
+        return 0;
+    capture *c = &v->cap[v->n_cap];
+    if (!(c->buf = calloc(1, (size_t)len)))
+        return GM_ENOMEM;
+    c->off = off;
+    c->len = len;
+    v->n_cap++;
+    return 0;
+}
+
+/* Takes bytes [v->total, v->total + n) of the image. */
+static int vsink_put(vsink *v, const unsigned char *b, size_t n) {
+    uint64_t at = v->total;
+    if (at < VERIFY_HEAD) {
+        size_t k = n < VERIFY_HEAD - at ? n : (size_t)(VERIFY_HEAD - at);
+        memcpy(v->head + at, b, k);
+        v->head_n = (size_t)at + k;
+    }
+    v->total += n;
+    if (v->cubin && v->n_cap == 0 && v->head_n >= 64) {
+        v->cubin = false;
+        uint64_t shoff = rd64(v->head + 0x28);
+        uint16_t shnum = rd16(v->head + 0x3C);
+        /* The table is checked against the size once it is known; what of
+         * it went by already is in the head (this is the first chunk). */
+        if (shnum && rd16(v->head + 0x3A) == 64) {
+            if (vsink_add(v, shoff, (uint64_t)shnum * 64) < 0)
+                return GM_ENOMEM;
+            capture *c = &v->cap[0];
+            if (c->off < v->head_n)
+                memcpy(c->buf, v->head + c->off,
+                       (size_t)(c->off + c->len < v->head_n ? c->len : v->head_n - c->off));
+        }
+    }
+    for (size_t i = 0; i < v->n_cap; i++) {
+        capture *c = &v->cap[i];
+        uint64_t lo = c->off > at ? c->off : at, hi = c->off + c->len < at + n ? c->off + c->len
+                                                                                : at + n;
+        if (lo < hi)
+            memcpy(c->buf + (lo - c->off), b + (lo - at), (size_t)(hi - lo));
+    }
+    return 0;
+}
+
+/* LZ4 block format (lz4's doc/lz4_Block_format.md): sequences of a token,
+ * literals and a match copied from at most 65 535 bytes back, so a window of
+ * 64 KiB behind the output is all a streamed decoder keeps. Decodes until
+ * cap bytes or the end of the block; -1 when the block is malformed. */
+#define LZ4_HISTORY 65536u
+
+typedef struct {
+    unsigned char buf[LZ4_HISTORY + STREAM_CHUNK];
+    size_t pos, flushed;
+    uint64_t total, cap;
+    vsink *v;
+} lz4_out;
+
+static int lz4_flush(lz4_out *o) {
+    int rc = vsink_put(o->v, o->buf + o->flushed, o->pos - o->flushed);
+    o->flushed = o->pos;
+    if (o->pos == sizeof o->buf) { /* keep the history, reuse the rest */
+        memmove(o->buf, o->buf + o->pos - LZ4_HISTORY, LZ4_HISTORY);
+        o->pos = o->flushed = LZ4_HISTORY;
+    }
+    return rc;
+}
+
+static long lz4_stream(const unsigned char *src, size_t slen, lz4_out *o) {
+    size_t i = 0;
+    while (i < slen && o->total < o->cap) {
+        unsigned tok = src[i++];
+        size_t lit = tok >> 4, ml = tok & 15;
+        if (lit == 15) {
+            unsigned char x;
+            do {
+                if (i >= slen)
+                    return -1;
+                lit += (x = src[i++]);
+            } while (x == 255);
+        }
+        if (lit > slen - i)
+            return -1;
+        while (lit && o->total < o->cap) {
+            size_t k = sizeof o->buf - o->pos;
+            if (k > lit)
+                k = lit;
+            if (k > o->cap - o->total)
+                k = (size_t)(o->cap - o->total);
+            memcpy(o->buf + o->pos, src + i, k);
+            o->pos += k, o->total += k, i += k, lit -= k;
+            if (o->pos == sizeof o->buf && lz4_flush(o) < 0)
+                return GM_ENOMEM;
+        }
+        if (i == slen || o->total == o->cap)
+            break; /* the last sequence has literals only */
+        if (slen - i < 2)
+            return -1;
+        size_t dist = (size_t)src[i] | (size_t)src[i + 1] << 8;
+        i += 2;
+        if (ml == 15) {
+            unsigned char x;
+            do {
+                if (i >= slen)
+                    return -1;
+                ml += (x = src[i++]);
+            } while (x == 255);
+        }
+        ml += 4;
+        if (dist == 0 || dist > o->total)
+            return -1;
+        while (ml && o->total < o->cap) {
+            o->buf[o->pos] = o->buf[o->pos - dist]; /* overlapping copies repeat bytes */
+            o->pos++, o->total++, ml--;
+            if (o->pos == sizeof o->buf && lz4_flush(o) < 0)
+                return GM_ENOMEM;
+        }
+    }
+    return lz4_flush(o) < 0 ? GM_ENOMEM : 0;
+}
+
+/* Decompresses a payload through v, at most cap bytes; *got is the count. */
+static int decompress_stream(dctx *c, const unsigned char *src, size_t slen,
+                             const gm_fatbin_entry *e, uint64_t cap, vsink *v, uint64_t *got,
+                             const char *origin, uint64_t base, gm_error *err) {
+    uint64_t off = base + e->offset + e->header_size;
+    *got = 0;
+    if (c->budget && cap > c->budget - c->bytes) {
+        char m[160];
+        c->over = true;
+        snprintf(m, sizeof m,
+                 "decompressing this entry would pass the decompression budget of %llu bytes "
+                 "(%llu done)", (unsigned long long)c->budget,
+                 (unsigned long long)c->bytes);
+        return ferr(err, origin, off, m);
+    }
+    if (e->compression == GM_COMPRESS_LZ4) {
+        lz4_out *o = malloc(sizeof *o);
+        if (!o)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        o->pos = o->flushed = 0;
+        o->total = 0;
+        o->cap = cap;
+        o->v = v;
+        long r = lz4_stream(src, slen, o);
+        *got = o->total;
+        free(o);
+        if (r == GM_ENOMEM)
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        if (r < 0)
+            return ferr(err, origin, off, "LZ4 payload is corrupt");
+    } else {
+        unsigned char *chunk = malloc(STREAM_CHUNK);
+        if (!chunk || (!c->zd && !(c->zd = ZSTD_createDCtx()))) {
+            free(chunk);
+            return gm_error_set(err, GM_ENOMEM, "out of memory");
+        }
+        ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+        ZSTD_DCtx_setParameter(c->zd, ZSTD_d_windowLogMax, 27);
+        ZSTD_inBuffer in = {src, slen, 0};
+        int rc = 0;
+        while (*got < cap) {
+            ZSTD_outBuffer ob = {chunk, cap - *got < STREAM_CHUNK ? (size_t)(cap - *got)
+                                                                  : STREAM_CHUNK, 0};
+            size_t r = ZSTD_decompressStream(c->zd, &ob, &in);
+            if (ZSTD_isError(r)) {
+                char m[128];
+                snprintf(m, sizeof m, "zstd payload is corrupt (%s)", ZSTD_getErrorName(r));
+                rc = ferr(err, origin, off, m);
+                break;
+            }
+            *got += ob.pos;
+            if (vsink_put(v, chunk, ob.pos) < 0) {
+                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+                break;
+            }
+            if (r == 0 || (in.pos == in.size && ob.pos < ob.size))
+                break; /* frame done, or input exhausted */
+        }
+        free(chunk);
+        if (rc < 0)
+            return rc;
+    }
+    c->bytes += *got;
+    return 0;
+}
+
 static void payload_span(const gm_fatbin_entry *e, size_t *slen) {
     *slen = e->compression != GM_COMPRESS_NONE && e->compressed_size ? e->compressed_size
                                                                      : (size_t)e->payload_size;
@@ -332,6 +571,105 @@ static bool split_target(const char *s, int *sm, char *variant) {
     return true;
 }
 
+/* The checks of an entry against its image's own header (cubin e_flags,
+ * PTX .target/.version), once e->cubin or e->ptx is read. */
+static int check_facts(gm_fatbin_entry *e, gm_fatbin_region *reg, const char *origin,
+                       uint64_t base, gm_error *err) {
+    char m[128];
+    if (e->kind == GM_FATBIN_CUBIN) {
+        if (e->cubin.sm != e->sm) {
+            snprintf(m, sizeof m, "entry header says sm_%d but its cubin's e_flags (0x%08x) say sm_%d",
+                     e->sm, e->cubin.e_flags, e->cubin.sm);
+            return ferr(err, origin, base + e->offset, m);
+        }
+        if (gm_fatbin_tool_cmp(e->cubin.tool, reg->tool) > 0)
+            memcpy(reg->tool, e->cubin.tool, sizeof reg->tool);
+    } else {
+        int sm;
+        char v;
+        if (e->ptx.has_target && split_target(e->ptx.target, &sm, &v) &&
+            (sm != e->sm || v != (char)e->target.variant)) {
+            snprintf(m, sizeof m, "entry header says sm_%d%s but its PTX says .target %s", e->sm,
+                     e->target.variant ? (e->target.variant == 'a' ? "a" : "f") : "",
+                     e->ptx.target);
+            return ferr(err, origin, base + e->offset, m);
+        }
+        if (e->ptx.has_version && (e->ptx.version.major != e->code_version.major ||
+                                   e->ptx.version.minor != e->code_version.minor)) {
+            snprintf(m, sizeof m, "entry header says PTX ISA %d.%d but its PTX says .version %d.%d",
+                     e->code_version.major, e->code_version.minor, e->ptx.version.major,
+                     e->ptx.version.minor);
+            return ferr(err, origin, base + e->offset, m);
+        }
+        if (gm_fatbin_tool_cmp(e->ptx.tool, reg->tool) > 0)
+            memcpy(reg->tool, e->ptx.tool, sizeof reg->tool);
+    }
+    e->checked = true;
+    return 0;
+}
+
+/* --verify of a compressed entry: the whole payload is decompressed through
+ * a fixed buffer (one byte more than announced, so a longer one shows); the
+ * checks read what vsink kept. Notes outside the head take a second pass. */
+static int verify_compressed(dctx *c, const unsigned char *src, size_t slen,
+                             gm_fatbin_entry *e, gm_fatbin_region *reg, const char *origin,
+                             uint64_t base, gm_error *err) {
+    uint64_t poff = base + e->offset + e->header_size, got;
+    if (e->uncompressed_size == 0 || e->uncompressed_size > MAX_UNCOMPRESSED)
+        return ferr(err, origin, base + e->offset, "compressed entry has an implausible uncompressed size");
+    vsink v = {.cubin = e->kind == GM_FATBIN_CUBIN, .head = malloc(VERIFY_HEAD)};
+    if (!v.head)
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
+    int rc = decompress_stream(c, src, slen, e, e->uncompressed_size + 1, &v, &got, origin, base,
+                               err);
+    if (rc == 0 && got != e->uncompressed_size) {
+        char m[128];
+        snprintf(m, sizeof m, "payload decompresses to %s%llu bytes, header says %llu",
+                 got > e->uncompressed_size ? "more than " : "",
+                 (unsigned long long)(got > e->uncompressed_size ? e->uncompressed_size : got),
+                 (unsigned long long)e->uncompressed_size);
+        rc = ferr(err, origin, poff, m);
+    }
+    if (rc == 0 && e->kind == GM_FATBIN_PTX)
+        rc = gm_ptx_probe((const char *)v.head, v.head_n, origin, &e->ptx, err);
+    if (rc == 0 && e->kind == GM_FATBIN_CUBIN &&
+        (rc = gm_cubin_probe(v.head, v.head_n, false, origin, poff, &e->cubin, err)) == 0) {
+        uint64_t shoff, off, size;
+        uint16_t shnum;
+        rc = cubin_shdrs(v.head, got, &shoff, &shnum, origin, poff, err);
+        const unsigned char *sh = rc == 0 && shnum && v.n_cap ? v.cap[0].buf : NULL;
+        /* Notes all inside the head are read from it; otherwise a second pass
+         * keeps them (VERIFY_HEAD bytes at most), read in table order. */
+        bool outside = false;
+        for (uint16_t i = 0; sh && i < shnum; i++)
+            outside |= note_range(sh, i, got, &off, &size) && off + size > v.head_n;
+        vsink again = {0};
+        uint64_t kept = 0;
+        for (uint16_t i = 0; sh && i < shnum; i++) {
+            if (!note_range(sh, i, got, &off, &size))
+                continue;
+            if (!outside)
+                note_section(v.head + off, (size_t)size, &e->cubin);
+            else if (size <= VERIFY_HEAD - kept && vsink_add(&again, off, size) == 0)
+                kept += size;
+        }
+        if (again.n_cap) {
+            uint64_t spent = c->bytes, got2;
+            c->bytes -= got; /* the same bytes again: not new work for the budget */
+            if (!(again.head = malloc(VERIFY_HEAD)))
+                rc = gm_error_set(err, GM_ENOMEM, "out of memory");
+            else if ((rc = decompress_stream(c, src, slen, e, got, &again, &got2, origin, base,
+                                             err)) == 0)
+                for (size_t k = 0; k < again.n_cap; k++)
+                    note_section(again.cap[k].buf, (size_t)again.cap[k].len, &e->cubin);
+            c->bytes = spent;
+            vsink_free(&again);
+        }
+    }
+    vsink_free(&v);
+    return rc < 0 ? rc : check_facts(e, reg, origin, base, err);
+}
+
 static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbin_entry *e,
                        gm_fatbin_region *reg, gm_fatbin_depth depth, const char *origin,
                        uint64_t base, gm_error *err) {
@@ -340,35 +678,18 @@ static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbi
     payload_span(e, &slen);
     uint64_t poff = base + e->offset + e->header_size;
     bool compressed = e->compression != GM_COMPRESS_NONE;
-    unsigned char *buf = NULL, head[PTX_HEAD];
+    unsigned char head[PTX_HEAD];
     const unsigned char *img;
     size_t ilen, got;
     int rc;
+    (void)len;
     if (e->kind != GM_FATBIN_CUBIN && e->kind != GM_FATBIN_PTX)
         return 0;
     if (compressed && depth == GM_FATBIN_HEADERS)
         return 0;
-    if (depth == GM_FATBIN_VERIFY && compressed) {
-        if (e->uncompressed_size == 0 || e->uncompressed_size > MAX_UNCOMPRESSED)
-            return ferr(err, origin, base + e->offset, "compressed entry has an implausible uncompressed size");
-        /* One byte more than announced: a longer payload shows as a mismatch. */
-        if (!(buf = malloc((size_t)e->uncompressed_size + 1)))
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
-        if ((rc = decompress(c, src, slen, e, buf, (size_t)e->uncompressed_size + 1, &got,
-                             origin, base, err)) < 0)
-            goto out;
-        if (got != e->uncompressed_size) {
-            char m[128];
-            snprintf(m, sizeof m, "payload decompresses to %s%zu bytes, header says %llu",
-                     got > e->uncompressed_size ? "more than " : "",
-                     got > e->uncompressed_size ? (size_t)e->uncompressed_size : got,
-                     (unsigned long long)e->uncompressed_size);
-            rc = ferr(err, origin, poff, m);
-            goto out;
-        }
-        img = buf;
-        ilen = got;
-    } else if (compressed) {
+    if (depth == GM_FATBIN_VERIFY && compressed)
+        return verify_compressed(c, src, slen, e, reg, origin, base, err);
+    if (compressed) {
         size_t want = e->kind == GM_FATBIN_CUBIN ? CUBIN_HEAD : PTX_HEAD;
         if ((rc = decompress(c, src, slen, e, head, want, &got, origin, base, err)) < 0)
             return rc;
@@ -383,48 +704,13 @@ static int check_entry(dctx *c, const unsigned char *range, size_t len, gm_fatbi
          * region in place, or everywhere when verifying. */
         bool full = depth == GM_FATBIN_VERIFY || (!compressed && !reg->tool[0]);
         if ((rc = gm_cubin_probe(img, ilen, full, origin, poff, &e->cubin, err)) < 0)
-            goto out;
-        if (e->cubin.sm != e->sm) {
-            char m[128];
-            snprintf(m, sizeof m, "entry header says sm_%d but its cubin's e_flags (0x%08x) say sm_%d",
-                     e->sm, e->cubin.e_flags, e->cubin.sm);
-            rc = ferr(err, origin, base + e->offset, m);
-            goto out;
-        }
-        if (gm_fatbin_tool_cmp(e->cubin.tool, reg->tool) > 0)
-            memcpy(reg->tool, e->cubin.tool, sizeof reg->tool);
+            return rc;
     } else {
         size_t n = ilen < PTX_HEAD || depth == GM_FATBIN_VERIFY ? ilen : PTX_HEAD;
         if ((rc = gm_ptx_probe((const char *)img, n, origin, &e->ptx, err)) < 0)
-            goto out;
-        int sm;
-        char v;
-        if (e->ptx.has_target && split_target(e->ptx.target, &sm, &v) &&
-            (sm != e->sm || v != (char)e->target.variant)) {
-            char m[128];
-            snprintf(m, sizeof m, "entry header says sm_%d%s but its PTX says .target %s", e->sm,
-                     e->target.variant ? (e->target.variant == 'a' ? "a" : "f") : "",
-                     e->ptx.target);
-            rc = ferr(err, origin, base + e->offset, m);
-            goto out;
-        }
-        if (e->ptx.has_version && (e->ptx.version.major != e->code_version.major ||
-                                   e->ptx.version.minor != e->code_version.minor)) {
-            char m[128];
-            snprintf(m, sizeof m, "entry header says PTX ISA %d.%d but its PTX says .version %d.%d",
-                     e->code_version.major, e->code_version.minor, e->ptx.version.major,
-                     e->ptx.version.minor);
-            rc = ferr(err, origin, base + e->offset, m);
-            goto out;
-        }
-        if (gm_fatbin_tool_cmp(e->ptx.tool, reg->tool) > 0)
-            memcpy(reg->tool, e->ptx.tool, sizeof reg->tool);
+            return rc;
     }
-    e->checked = true;
-    rc = 0;
-out:
-    free(buf);
-    return rc;
+    return check_facts(e, reg, origin, base, err);
 }
 
 static int parse_entry(const unsigned char *p, size_t len, size_t off, size_t end,
@@ -593,6 +879,14 @@ static int region_kernels(dctx *c, const unsigned char *range, gm_fatbin_region 
     return 0;
 }
 
+void gm_release_pages(const void *base, size_t from, size_t to) {
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t a = ((uintptr_t)base + from + pg - 1) & ~(pg - 1), b = ((uintptr_t)base + to) & ~(pg - 1);
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 void gm_fatbin_free(gm_fatbin *fb) {
     if (!fb)
         return;
@@ -611,14 +905,14 @@ static int too_many(gm_error *err, const char *origin, uint64_t off) {
 int gm_fatbin_parse(const void *data, size_t len, const char *origin, uint64_t base,
                     gm_fatbin_depth depth, gm_fatbin *out, gm_error *err) {
     return gm_fatbin_parse_within(data, len, origin, base, depth, 0, gm_fatbin_budget(len), NULL,
-                                  out, err);
+                                  false, out, err);
 }
 
 int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uint64_t base,
                            gm_fatbin_depth depth, uint64_t spent, uint64_t budget,
-                           bool *over_budget, gm_fatbin *out, gm_error *err) {
+                           bool *over_budget, bool release, gm_fatbin *out, gm_error *err) {
     const unsigned char *p = data;
-    size_t off = 0;
+    size_t off = 0, released = 0;
     dctx c = {0};
     int rc = 0;
     size_t items = 0;
@@ -695,11 +989,26 @@ int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uin
             if ((rc = check_entry(&c, p, len, en, r, depth, origin, base, err)) < 0)
                 goto fail;
             e += en->header_size + (size_t)en->payload_size;
+            if (release && e - released >= GM_RELEASE_STEP) {
+                gm_release_pages(p, released, e);
+                released = e;
+            }
         }
         if ((rc = region_kernels(&c, p, r, origin, base, err)) < 0)
             goto fail;
+        /* Most embedded regions hold one entry (cuFFT: 24 000 of them):
+         * give back gm_grow's spare slots (376 bytes each). */
+        if (r->cap > r->n_entries && r->n_entries) {
+            gm_fatbin_entry *t = realloc(r->entries, r->n_entries * sizeof *t);
+            if (t) {
+                r->entries = t;
+                r->cap = r->n_entries;
+            }
+        }
         off = end;
     }
+    if (release)
+        gm_release_pages(p, released, len);
     out->bytes_decompressed = c.bytes - (spent < budget ? spent : budget);
     ZSTD_freeDCtx(c.zd);
     return 0;

@@ -80,11 +80,149 @@ static int note_dir(gm_inspect *in, const char *path, gm_error *err) {
     return rc;
 }
 
+/* ---- folding a scan to what the compact requirement reads ---- */
+
+typedef struct {
+    gm_target target;
+    gm_cuda_version isa;
+    uint16_t kind;
+    size_t at;
+} image_key;
+
+static int cmp_key(const void *a, const void *b) {
+    const image_key *x = a, *y = b;
+    int c = (x->kind > y->kind) - (x->kind < y->kind);
+    if (!c)
+        c = gm_target_cmp(&x->target, &y->target);
+    if (!c)
+        c = gm_cuda_version_cmp(&x->isa, &y->isa);
+    return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Keeps the first entry of each kind, target and PTX ISA, in order:
+ * set_requirement and gm_inspect_runtime read only those, sort targets
+ * uniquely and keep the newest ISA, and the first of equals stays first.
+ * Sorted, so n log n whatever a hostile region holds. */
+static int dedupe(gm_fatbin_region *r) {
+    size_t n = r->n_entries, k = 0;
+    if (n < 2)
+        return 0;
+    image_key *key = gm_xcalloc(n, sizeof *key);
+    bool *keep = gm_xcalloc(n, sizeof *keep);
+    if (!key || !keep) {
+        free(key);
+        free(keep);
+        return GM_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        key[i] = (image_key){r->entries[i].target, r->entries[i].code_version,
+                             r->entries[i].kind, i};
+    qsort(key, n, sizeof *key, cmp_key);
+    for (size_t i = 0; i < n; i++) {
+        image_key a = key[i];
+        if (i > 0) {
+            a.at = key[i - 1].at; /* equal but for the position? */
+            if (!cmp_key(&a, &key[i - 1]))
+                continue;
+        }
+        keep[key[i].at] = true;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (keep[i])
+            r->entries[k++] = r->entries[i];
+    free(key);
+    free(keep);
+    gm_fatbin_entry *t = realloc(r->entries, k * sizeof *t);
+    if (t)
+        r->entries = t;
+    r->n_entries = r->cap = k;
+    return 0;
+}
+
+/* Moves the entries of from to the end of to. */
+static int take_entries(gm_fatbin_region *to, gm_fatbin_region *from) {
+    if (gm_grow((void **)&to->entries, &to->cap, to->n_entries + from->n_entries,
+                sizeof *to->entries) < 0)
+        return GM_ENOMEM;
+    if (from->n_entries)
+        memcpy(to->entries + to->n_entries, from->entries, from->n_entries * sizeof *to->entries);
+    to->n_entries += from->n_entries;
+    free(from->entries);
+    from->entries = NULL;
+    from->n_entries = from->cap = 0;
+    return 0;
+}
+
+/* Regions of a section whose modules the compact requirement unites (a
+ * library's, embedded ones; or a section nothing loads) become at most two:
+ * the distinct images of the regions with kernels, and those of the
+ * kernel-less ones (still evidence for the runtime). Registered sections of
+ * programs, objects and archives keep one region per module, deduplicated. */
+static int fold_section(gm_fatbin_section *sec, bool unite) {
+    int rc = 0;
+    if (!unite) {
+        for (size_t r = 0; r < sec->fb.n_regions && rc == 0; r++)
+            rc = dedupe(&sec->fb.regions[r]);
+        return rc;
+    }
+    gm_fatbin_region live = {0}, kless = {.kernel_less = true};
+    bool any_live = false, any_kless = false;
+    size_t kept_live = 0, kept_kless = 0;
+    for (size_t r = 0; r < sec->fb.n_regions && rc == 0; r++) {
+        gm_fatbin_region *rg = &sec->fb.regions[r];
+        bool *any = rg->kernel_less ? &any_kless : &any_live;
+        size_t *kept = rg->kernel_less ? &kept_kless : &kept_live;
+        gm_fatbin_region *to = rg->kernel_less ? &kless : &live;
+        if (!*any) {
+            *to = (gm_fatbin_region){.offset = rg->offset, .size = rg->size,
+                                     .version = rg->version, .kernel_less = rg->kernel_less};
+            *any = true;
+        }
+        rc = take_entries(to, rg);
+        /* deduplicate as it grows: twice the distinct images at most */
+        if (rc == 0 && to->n_entries >= 2 * *kept + 64 && (rc = dedupe(to)) == 0)
+            *kept = to->n_entries;
+    }
+    if (rc == 0 && (rc = dedupe(&live)) == 0)
+        rc = dedupe(&kless);
+    gm_fatbin_region *keep = rc == 0 ? malloc(2 * sizeof *keep) : NULL;
+    if (!keep) {
+        free(live.entries);
+        free(kless.entries);
+        return GM_ENOMEM;
+    }
+    size_t n = 0;
+    if (any_live)
+        keep[n++] = live;
+    if (any_kless)
+        keep[n++] = kless;
+    for (size_t r = 0; r < sec->fb.n_regions; r++)
+        free(sec->fb.regions[r].entries);
+    free(sec->fb.regions);
+    sec->fb.regions = keep;
+    sec->fb.n_regions = sec->fb.cap = n;
+    return 0;
+}
+
+static int fold_scan(gm_elf_scan *s) {
+    for (size_t i = 0; i < s->n_sections; i++) {
+        gm_fatbin_section *sec = &s->sections[i];
+        bool unite = !sec->primary || sec->embedded || s->kind == GM_FILE_SHARED;
+        if (fold_section(sec, unite) < 0)
+            return GM_ENOMEM;
+    }
+    return 0;
+}
+
 int gm_inspect_add_scan(gm_inspect *in, gm_elf_scan *scan, gm_error *err) {
     if (scan->kind == GM_FILE_OTHER) {
         in->n_skipped++;
         gm_elf_scan_free(scan);
         return 0;
+    }
+    if (in->fold && fold_scan(scan) < 0) {
+        gm_elf_scan_free(scan);
+        return gm_error_set(err, GM_ENOMEM, "out of memory");
     }
     if (gm_grow((void **)&in->files, &in->cap, in->n_files + 1, sizeof *in->files) < 0) {
         gm_elf_scan_free(scan);
@@ -124,7 +262,15 @@ int gm_inspect_add_file(gm_inspect *in, const char *path, gm_error *err) {
             return rc;
         }
     }
-    return gm_inspect_add_scan(in, &s, err);
+    uint64_t size = s.size;
+    if ((rc = gm_inspect_add_scan(in, &s, err)) == 0 && in->on_progress) {
+        in->progress.files++;
+        in->progress.bytes += size;
+        in->progress.path = path;
+        in->on_progress(in->on_progress_ctx, &in->progress);
+        in->progress.path = NULL;
+    }
+    return rc;
 }
 
 static bool parse_mm(const char *s, gm_cuda_version *v);
@@ -221,7 +367,21 @@ static int visit(void *vctx, gm_image_file *f, gm_error *err) {
     return gm_inspect_visit(c->in, c->origin, f, err);
 }
 
+static int visit_one(gm_inspect *in, const char *origin, gm_image_file *f, gm_error *err);
+
 int gm_inspect_visit(gm_inspect *in, const char *origin, gm_image_file *f, gm_error *err) {
+    int rc = visit_one(in, origin, f, err);
+    if (in->on_progress) {
+        in->progress.files++;
+        in->progress.bytes += f->size;
+        in->progress.path = f->path;
+        in->on_progress(in->on_progress_ctx, &in->progress);
+        in->progress.path = NULL;
+    }
+    return rc;
+}
+
+static int visit_one(gm_inspect *in, const char *origin, gm_image_file *f, gm_error *err) {
     const char *slash = strrchr(f->path, '/');
     int rc = gm_inspect_note_name(in, slash ? slash + 1 : f->path, err);
     if (rc < 0)

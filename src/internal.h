@@ -52,9 +52,18 @@ int gm_sigbus_guard(int (*fn)(void *), void *arg, bool *faulted);
  * (may be NULL) says the budget stopped it. gm_fatbin_parse is this with the
  * range's own budget. */
 uint64_t gm_fatbin_budget(uint64_t len);
+/* release: data is a read-only file mapping whose pages behind the parse may
+ * be dropped (gm_release_pages) so resident memory stays at a window. */
 int gm_fatbin_parse_within(const void *data, size_t len, const char *origin, uint64_t base,
                            gm_fatbin_depth depth, uint64_t spent, uint64_t budget,
-                           bool *over_budget, gm_fatbin *out, gm_error *err);
+                           bool *over_budget, bool release, gm_fatbin *out, gm_error *err);
+/* Drops the whole pages of [base+from, base+to) from this process. Only for
+ * read-only file mappings: a page touched again comes back from the page
+ * cache, so a scan of a big mapped file keeps a window resident, not the
+ * file (mapped pages count in RSS). */
+void gm_release_pages(const void *base, size_t from, size_t to);
+/* Bytes a mapped scan moves on before dropping what lies behind it. */
+#define GM_RELEASE_STEP (4u * 1024 * 1024)
 int gm_elfscan_mapped(const void *data, size_t len, const char *name, gm_fatbin_depth depth,
                       gm_elf_scan *out, gm_error *err);
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "gpumatch/common.h"
 #include "gpumatch/elfscan.h"
 #include "gpumatch/error.h"
@@ -30,6 +31,13 @@ typedef struct {
 } gm_inspect_module;
 typedef int (*gm_inspect_module_fn)(void *ctx, const gm_inspect_module *m, gm_error *err);
 
+/* Work done so far, for a progress display (the library prints nothing). */
+typedef struct {
+    size_t files;          /* regular files met (read or skipped) */
+    uint64_t bytes;        /* their sizes summed */
+    const char *path;      /* the last one, valid during the call */
+} gm_inspect_progress;
+
 /* The files of one program (or one image): scans plus names of versioned CUDA
  * libraries seen beside them ("libcudart.so.12.4.127"). */
 typedef struct {
@@ -49,6 +57,19 @@ typedef struct {
      * mapped, in gm_inspect_requirement's module order; an error stops the walk. */
     gm_inspect_module_fn on_module;
     void *on_module_ctx;
+    /* Keep of each file, as it is added, only what the compact requirement
+     * (gm_inspect_requirement_opts with compact, i.e. `inspect --json`)
+     * reads: a library's or embedded fat binaries' regions shrink to their
+     * distinct images, other regions to their distinct entries. Memory then
+     * grows with the distinct images, not the entries (cuFFT: 24 000). The
+     * per-file report, the cuobjdump listing and the flat requirement need
+     * the full scans: leave it false for them. */
+    bool fold;
+    /* Optional: called after each file of a walk (tree, image, package),
+     * as often as files come; a display limits its own refresh rate. */
+    void (*on_progress)(void *ctx, const gm_inspect_progress *p);
+    void *on_progress_ctx;
+    gm_inspect_progress progress; /* the running count handed to on_progress */
 } gm_inspect;
 
 void gm_inspect_init(gm_inspect *in, gm_fatbin_depth depth);

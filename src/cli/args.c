@@ -261,6 +261,7 @@ int gm_cli_inspect_require(const char *verb, const char *path, gm_requirement *r
     gm_inspect in;
     gm_error err = {0};
     gm_inspect_init(&in, GM_FATBIN_HEADERS);
+    in.fold = true; /* only the compact requirement is read */
     int st = gm_inspect_add_path(&in, path, NULL, &err), rc = GM_EXIT_OK;
     if (st < 0) {
         gm_cli_error(verb, &err);

@@ -2,6 +2,7 @@
  * directories and container images. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: gpumatch inspect [--json | --list] [--entries] [--confirm | --verify]\n"
-            "                        [-o FILE] PATH...\n"
+            "                        [-q] [-o FILE] PATH...\n"
             "  PATH: executable, shared library, object, static library, .fatbin/.cubin/.ptx,\n"
             "        directory tree, docker-archive/OCI tarball or OCI layout directory,\n"
             "        package (.whl, .zip, .conda, conda .tar.bz2) or a compressed file\n"
@@ -23,6 +24,7 @@ static void usage(FILE *f) {
             "  --confirm  also decompress the head of compressed entries to check them\n"
             "  --verify   decompress and check every entry completely\n"
             "  -o FILE    write the report (or the --json document, the --list) to FILE\n"
+            "  -q, --quiet  no progress line (shown only when stderr is a terminal)\n"
             "here: 1 means no device code found (the JSON says \"device_code\": false)\n");
     gm_cli_exit_help(f);
 }
@@ -236,6 +238,42 @@ static void print_summary(const gm_requirement *req) {
     free(cov);
 }
 
+/* A progress line on a terminal's stderr: files and bytes so far and the
+ * rate, redrawn at most PROGRESS_HZ times a second, from the first half
+ * second on (quick runs show nothing), cleared at the end. */
+#define PROGRESS_HZ 4
+
+typedef struct {
+    double start, last;
+    bool shown;
+} progress_line;
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, const gm_inspect_progress *p) {
+    progress_line *l = ctx;
+    double t = now_s();
+    if (t - l->start < 0.5 || t - l->last < 1.0 / PROGRESS_HZ)
+        return;
+    l->last = t;
+    l->shown = true;
+    double mib = (double)p->bytes / 1048576.0;
+    fprintf(stderr, "\r\033[Kinspect: %zu file%s, %.0f MiB, %.0f MiB/s", p->files,
+            p->files == 1 ? "" : "s", mib, mib / (t - l->start));
+    fflush(stderr);
+}
+
+static void clear_progress(const progress_line *l) {
+    if (l->shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
 /* Per entry point of a tree: the compute capabilities where one of its
  * variants has every required module loading, and the variants' runtimes. */
 static void print_entry_points(const gm_requirement *r) {
@@ -292,13 +330,14 @@ int gm_cli_inspect(int argc, char **argv) {
         {"json", no_argument, NULL, 'j'},     {"list", no_argument, NULL, 'l'},
         {"entries", no_argument, NULL, 'e'},  {"confirm", no_argument, NULL, 'c'},
         {"verify", no_argument, NULL, 'V'},   {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
-    bool json = false, list = false, entries = false;
+        {"quiet", no_argument, NULL, 'q'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    bool json = false, list = false, entries = false, quiet = false;
     gm_fatbin_depth depth = GM_FATBIN_HEADERS;
     const char *output = NULL;
     int c;
     optind = 1;
-    gm_cli_args ga = {.verb = "inspect", .shortopts = "o:jh", .longopts = opts};
+    gm_cli_args ga = {.verb = "inspect", .shortopts = "o:jqh", .longopts = opts};
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
         case 'j': json = true; break;
@@ -307,6 +346,7 @@ int gm_cli_inspect(int argc, char **argv) {
         case 'c': if (depth < GM_FATBIN_CONFIRM) depth = GM_FATBIN_CONFIRM; break;
         case 'V': depth = GM_FATBIN_VERIFY; break;
         case 'o': output = optarg; break;
+        case 'q': quiet = true; break;
         case 'h': usage(stdout); return GM_EXIT_OK;
         default: return GM_EXIT_INPUT;
         }
@@ -317,12 +357,20 @@ int gm_cli_inspect(int argc, char **argv) {
     }
     gm_inspect in;
     gm_inspect_init(&in, depth);
+    in.fold = json; /* the document is the compact requirement */
+    progress_line pl = {.start = now_s()};
+    if (!quiet && isatty(STDERR_FILENO)) {
+        in.on_progress = show_progress;
+        in.on_progress_ctx = &pl;
+    }
     gm_error err = {0};
     int rc = GM_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         gm_image_info info = {0};
         int st = gm_inspect_add_path(&in, argv[i], &info, &err);
         gm_image_info_free(&info);
+        clear_progress(&pl); /* before any message, and at the end */
+        pl.shown = false;
         if (st < 0) {
             gm_cli_error("inspect", &err);
             rc = gm_cli_exit_for(st) == GM_EXIT_ENV ? GM_EXIT_INPUT : gm_cli_exit_for(st);

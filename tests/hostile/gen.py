@@ -286,6 +286,37 @@ def build(case, d):
             z.stdin.write(bytes((-size) % 512 + 1024))
             z.stdin.close()
             z.wait()
+    elif case == "layer-big-file":
+        # a 384 MiB shared object in a .tar.zst image: a PTX fat binary at the
+        # start of its .rodata, zeros after it (all of it is searched for
+        # embedded fat binaries; was 390 MB RSS: every page of the copy stayed mapped)
+        ptx = b".version 8.0\n.target sm_80\n.address_size 64\n.visible .entry k()\n{\nret;\n}\n"
+        fb = fb_region([fb_entry(1, 80, ptx + bytes((-len(ptx)) % 8))])
+        big = 384 * 1024 * 1024
+        names = b"\0.shstrtab\0.rodata\0"
+        shoff = 64 + ((len(names) + 7) & ~7)
+        data_off = shoff + 3 * 64
+        hdrs = [bytes(64), struct.pack("<IIQQQQIIQQ", 1, 3, 0, 0, 64, len(names), 0, 0, 1, 0),
+                struct.pack("<IIQQQQIIQQ", 11, 1, 2, 0, data_off, big, 0, 0, 8, 0)]
+        ehdr = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+        ehdr += struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 0, shoff, 0, 64, 0, 0, 64, 3, 1)
+        head = ehdr + names + bytes(shoff - 64 - len(names)) + b"".join(hdrs) + fb
+        size = data_off + big
+        hdr = raw_member("usr/lib/libbig.so", b"")
+        hdr = hdr[:124] + b"%011o\0" % size + hdr[136:148] + b" " * 8 + hdr[156:]
+        hdr = hdr[:148] + b"%06o\0 " % sum(hdr) + hdr[156:]
+        out = f"{d}/rootfs.tar.zst"
+        with open(out, "wb") as f:
+            z = subprocess.Popen(["zstd", "-q", "-1", "-c"], stdin=subprocess.PIPE, stdout=f)
+            z.stdin.write(hdr + head)
+            left, zeros = size - len(head), bytes(1 << 20)
+            while left:
+                n = min(left, len(zeros))
+                z.stdin.write(zeros[:n])
+                left -= n
+            z.stdin.write(bytes((-size) % 512 + 1024))
+            z.stdin.close()
+            z.wait()
     elif case == "fatbin-verify-bomb":
         # 40 PTX entries that each zstd-decompress to 512 MiB of text from ~20 KB
         ptx = b".version 8.0\n.target sm_80\n.address_size 64\n"

@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <lz4.h>
+#include <zstd.h>
 #include "gpumatch/sys/elfscan.h"
 #include "gpumatch/sys/fatbin.h"
 #include "gpumatch/inspect.h"
+#include "gpumatch/require.h"
 
 static char *data_path(const char *name) {
     static char buf[4096];
@@ -262,6 +265,175 @@ static void expect_fail(const unsigned char *p, size_t len, gm_fatbin_depth d, c
     gm_elf_scan_free(&s);
 }
 
+/* The compact requirement (inspect --json) of a path, its scans folded or not. */
+static char *compact_json(const char *path, bool fold, const char *also) {
+    gm_inspect in;
+    gm_requirement r;
+    gm_error err = {0};
+    gm_inspect_init(&in, GM_FATBIN_HEADERS);
+    in.fold = fold;
+    assert_int_equal(gm_inspect_add_path(&in, path, NULL, &err), 0);
+    if (also)
+        assert_int_equal(gm_inspect_add_path(&in, also, NULL, &err), 0);
+    assert_int_equal(in.errors.n, 0);
+    assert_int_equal(gm_inspect_requirement_opts(&in, true, &r, &err), 0);
+    char *j = gm_requirement_to_json(&r, &err);
+    assert_non_null(j);
+    gm_requirement_free(&r);
+    gm_inspect_free(&in);
+    return j;
+}
+
+/* Folding each file as it is added keeps what the document is made of: the
+ * same document as from the full scans (trees with programs, libraries,
+ * objects, archives, standalone device files; CUDA's libraries when here). */
+static void t_fold_same_document(void **st) {
+    (void)st;
+    static char dir[4096];
+    snprintf(dir, sizeof dir, "%s", data_path(""));
+    const char *inputs[][2] = {{dir, NULL},
+                               {data_path("app_shared"), NULL},
+                               {"/usr/local/cuda/lib64/libcufft.so.12", NULL},
+                               {"/usr/local/cuda/lib64/libcudadevrt.a", NULL},
+                               {"/usr/local/cuda/lib64/libcublasLt.so.13", NULL}};
+    size_t tried = 0;
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        FILE *f = fopen(inputs[i][0], "rb");
+        if (!f && i >= 2)
+            continue; /* no CUDA toolkit here */
+        if (f)
+            fclose(f);
+        char *a = compact_json(inputs[i][0], false, inputs[i][1]);
+        char *b = compact_json(inputs[i][0], true, inputs[i][1]);
+        if (strcmp(a, b))
+            fail_msg("%s: the folded document differs:\n%s\n---\n%s", inputs[i][0], a, b);
+        free(a);
+        free(b);
+        tried++;
+    }
+    assert_true(tried >= 2);
+}
+
+/* A 3 MiB cubin whose section header table and toolkit note lie past the
+ * first MiB (what --verify keeps of the head), filled with text that LZ4 and
+ * zstd compress with matches across their buffers; the note is the layout
+ * nvcc writes (.note.nv.tkinfo: owner "NVIDIA Corp", type 2000). */
+#define BIG_CUBIN (3u << 20)
+static unsigned char *big_cubin(size_t *len) {
+    static const char tool[] = "Cuda compilation tools, release 12.8, V12.8.93";
+    unsigned char *c = calloc(1, BIG_CUBIN);
+    assert_non_null(c);
+    /* the note just past a refill of the streamed LZ4 decoder's buffer
+     * (64 KiB of history + 256 KiB: refills at 320 KiB + k x 256 KiB) */
+    size_t note = (320u << 10) + 10 * (256u << 10) + 1024, shoff = BIG_CUBIN - 2 * 64;
+    /* pseudo-random runs of 40 000 bytes repeated with changes: matches
+     * reach 40 000 bytes back, across the decoder's buffer boundaries */
+    uint32_t x = 1;
+    for (size_t i = 64; i < shoff; i++) {
+        if (i % 40000 == 64)
+            x = 1 + (uint32_t)(i / 200000);
+        x = x * 1103515245u + 12345u;
+        c[i] = (unsigned char)(x >> 16);
+    }
+    memcpy(c, "\x7f" "ELF", 4);
+    c[4] = 2, c[5] = 1, c[6] = 1, c[7] = 0x41; /* ELF64, LSB, new CUDA ABI */
+    c[0x12] = 190;                            /* EM_CUDA */
+    w32(c + 0x30, 80u << 8);                  /* e_flags: sm_80 */
+    w64(c + 0x28, shoff);
+    c[0x3A] = 64, c[0x3C] = 2;
+    unsigned char *n = c + note;
+    w32(n, 12), w32(n + 4, sizeof tool), w32(n + 8, 2000);
+    memcpy(n + 12, "NVIDIA Corp", 12);
+    memcpy(n + 24, tool, sizeof tool);
+    /* the same note 50 000 bytes earlier: the compressors code the real
+     * one as a match that far back, so its bytes come from the kept history */
+    memcpy(c + note - 50000, n, 24 + sizeof tool);
+    unsigned char *sh = c + shoff + 64;
+    w32(sh + 4, 7); /* SHT_NOTE */
+    w64(sh + 0x18, note);
+    w64(sh + 0x20, 24 + ((sizeof tool + 3) & ~3u));
+    *len = BIG_CUBIN;
+    return c;
+}
+
+/* One region holding one compressed cubin entry. */
+static unsigned char *wrap_entry(const void *z, size_t zlen, uint64_t flags, uint64_t unc,
+                                 size_t *len) {
+    size_t pay = (zlen + 7) & ~(size_t)7;
+    unsigned char *p = calloc(1, 16 + 64 + pay);
+    assert_non_null(p);
+    w32(p, GM_FATBIN_MAGIC), p[4] = 1, p[6] = 16;
+    w64(p + 8, 64 + pay);
+    unsigned char *e = p + 16;
+    e[0] = 2, e[2] = 1, e[3] = 1, e[4] = 64; /* cubin, header 64 bytes */
+    w64(e + 8, pay);
+    w32(e + 0x10, (uint32_t)zlen);
+    w32(e + 0x1C, 80);
+    w64(e + 0x28, 0x11 | flags);
+    w64(e + 0x38, unc);
+    memcpy(e + 64, z, zlen);
+    *len = 16 + 64 + pay;
+    return p;
+}
+
+static void verify_tool(const unsigned char *fb, size_t len, const char *want) {
+    gm_fatbin out;
+    gm_error err = {0};
+    if (gm_fatbin_parse(fb, len, "big.fatbin", 0, GM_FATBIN_VERIFY, &out, &err) < 0)
+        fail_msg("verify failed: %s", err.msg);
+    assert_int_equal(out.n_regions, 1);
+    const gm_fatbin_entry *e = &out.regions[0].entries[0];
+    assert_true(e->checked);
+    assert_int_equal(e->cubin.sm, 80);
+    assert_string_equal(e->cubin.tool, want);
+    assert_int_equal(out.bytes_decompressed, BIG_CUBIN + 0u);
+    gm_fatbin_free(&out);
+}
+
+/* --verify streams compressed entries; what it reads at the end of a large
+ * image (the notes, on a second pass) must be what the bytes say, for LZ4
+ * (liblz4's block format, as fatbinary writes it) and zstd. */
+static void t_verify_streamed(void **st) {
+    (void)st;
+    size_t clen, len;
+    unsigned char *c = big_cubin(&clen);
+    int lcap = LZ4_compressBound((int)clen);
+    char *lz = malloc((size_t)lcap);
+    assert_non_null(lz);
+    int ln = LZ4_compress_default((const char *)c, lz, (int)clen, lcap);
+    assert_true(ln > 0);
+    unsigned char *fb = wrap_entry(lz, (size_t)ln, GM_FATBIN_F_LZ4, clen, &len);
+    verify_tool(fb, len, "12.8.93");
+    /* the in-place reading of the same cubin, uncompressed, agrees */
+    gm_cubin_info ci;
+    gm_error err = {0};
+    assert_int_equal(gm_cubin_probe(c, clen, true, "c", 0, &ci, &err), 0);
+    assert_string_equal(ci.tool, "12.8.93");
+    /* one byte fewer announced: the longer payload shows */
+    free(fb);
+    fb = wrap_entry(lz, (size_t)ln, GM_FATBIN_F_LZ4, clen - 1, &len);
+    expect_fail(fb, len, GM_FATBIN_VERIFY, "payload decompresses to more than 3145727 bytes");
+    /* a block cut short */
+    free(fb);
+    fb = wrap_entry(lz, (size_t)ln / 2, GM_FATBIN_F_LZ4, clen, &len);
+    expect_fail(fb, len, GM_FATBIN_VERIFY, NULL);
+    free(fb);
+    size_t zcap = ZSTD_compressBound(clen);
+    unsigned char *zs = malloc(zcap);
+    assert_non_null(zs);
+    size_t zn = ZSTD_compress(zs, zcap, c, clen, 3);
+    assert_false(ZSTD_isError(zn));
+    fb = wrap_entry(zs, zn, GM_FATBIN_F_ZSTD, clen, &len);
+    verify_tool(fb, len, "12.8.93");
+    free(fb);
+    fb = wrap_entry(zs, zn, GM_FATBIN_F_ZSTD, clen + 1, &len);
+    expect_fail(fb, len, GM_FATBIN_VERIFY, "payload decompresses to 3145728 bytes, header says 3145729");
+    free(fb);
+    free(zs);
+    free(lz);
+    free(c);
+}
+
 static void t_truncated(void **st) {
     (void)st;
     size_t len;
@@ -389,7 +561,8 @@ int main(void) {
         cmocka_unit_test(t_fixture_targets),  cmocka_unit_test(t_fixture_details),
         cmocka_unit_test(t_runtime_and_requirement), cmocka_unit_test(t_truncated),
         cmocka_unit_test(t_lying_fields),     cmocka_unit_test(t_elf_section_past_end),
-        cmocka_unit_test(t_not_device_code),
+        cmocka_unit_test(t_not_device_code),  cmocka_unit_test(t_verify_streamed),
+        cmocka_unit_test(t_fold_same_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
