@@ -594,6 +594,7 @@ char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
         gm_error_set(err, GM_ENOMEM, "out of memory");
         return NULL;
     }
+    json_object_set_new(doc, "schema_version", json_integer(GM_SCHEMA_VERSION));
     json_object_set_new(doc, "root", json_string(f->root));
     if (f->driver_root)
         json_object_set_new(doc, "driver_root", json_string(f->driver_root));

@@ -138,7 +138,8 @@ char *gm_pf_report_json(const gm_pf_report *r, gm_error *err) {
     if (!root)
         goto oom;
     gm_pf_status w = gm_pf_report_worst(r);
-    if (json_object_set_new(root, "status", json_string(w == GM_PF_FAIL ? "fail" : "pass")) ||
+    if (json_object_set_new(root, "schema_version", json_integer(GM_SCHEMA_VERSION)) ||
+        json_object_set_new(root, "status", json_string(w == GM_PF_FAIL ? "fail" : "pass")) ||
         json_object_set_new(root, "worst", json_string(gm_pf_status_str(w))))
         goto oom;
     /* set_new takes the reference even when it fails. */

@@ -695,6 +695,7 @@ static json_t *jms(double v) { return json_real((double)(long long)(v * 1000.0 +
 char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
     json_t *root = json_object(), *devs = json_array(), *mods = json_array();
     char b[GM_VERSION_STR_MAX];
+    json_object_set_new(root, "schema_version", json_integer(GM_SCHEMA_VERSION));
     json_object_set_new(root, "driver", gm_driver_version_is_set(&r->node.driver)
                                             ? json_string(gm_driver_version_str(&r->node.driver, b))
                                             : json_null());
