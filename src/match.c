@@ -76,8 +76,15 @@ static int check_module(const gm_module_req *m, const gm_cc *cc, const gm_cuda_v
             same = (long)i;
     if (!m->n_cubin)
         snprintf(cub, sizeof cub, "no cubin");
-    else if (same < 0)
-        snprintf(cub, sizeof cub, "no cubin for major %d", cc->major);
+    else if (same < 0) {
+        /* name what is there, so two requests failing alike read apart */
+        int w = snprintf(cub, sizeof cub, "no cubin for major %d (has", cc->major);
+        for (size_t i = 0; i < m->n_cubin && i < 3 && w > 0 && (size_t)w < sizeof cub; i++)
+            w += snprintf(cub + w, sizeof cub - (size_t)w, " %s%s",
+                          gm_target_str(&m->cubin[i], ts), i + 1 < m->n_cubin ? "," : "");
+        if (w > 0 && (size_t)w < sizeof cub)
+            snprintf(cub + w, sizeof cub - (size_t)w, "%s)", m->n_cubin > 3 ? " ..." : "");
+    }
     else {
         gm_rule_cubin(&m->cubin[same], cc, &rr);
         snprintf(cub, sizeof cub, "%s", rr.reason);

@@ -62,7 +62,7 @@ echo "refused: rc $RC; srun stderr:"
 echo "$ERR"
 [ "$RC" -ne 0 ] || fail "sm_80-only app was started on CC 9.0"
 expect_err "gpumatch: refusing to start"
-expect_err "no cubin for major 9 and no PTX"
+expect_err "no cubin for major 9 (has sm_80) and no PTX"
 expect_no_out "app ran"
 
 run timeout 60 srun --immediate=5 --gres=gpu:1 --gpu-require=auto ./app_sm80_sm90
@@ -71,7 +71,7 @@ expect_out "app ran"
 
 run timeout 60 srun --immediate=5 --gres=gpu:1 --gpu-require=$B/req80.json ./app_sm80_sm90
 [ "$RC" -ne 0 ] || fail "--gpu-require=FILE (sm_80 only) accepted on CC 9.0"
-expect_err "no cubin for major 9 and no PTX"
+expect_err "no cubin for major 9 (has sm_80) and no PTX"
 
 # no --gpu-require: the plugin stays out of the way
 run timeout 60 srun --immediate=5 --gres=gpu:1 ./app_sm80_only

@@ -10,7 +10,7 @@ run "$G" check --node "$S/cluster.json" --require "$S/requirements/seed.json"
 expect_rc 0 "seed check"
 expect_out "4 of 6 nodes fit: a100-01 l4-01 h100-01 b200-01"
 expect_out "driver 470.57.02 < 525.60.13 required"
-expect_out "no cubin for major 7 and PTX compute_90 needs >= 9.0, device is 7.5"
+expect_out "no cubin for major 7 (has sm_80, sm_90) and PTX compute_90 needs >= 9.0, device is 7.5"
 expect_out "via PTX JIT of compute_90"
 
 # JSON form parses and agrees with the table.
