@@ -11,10 +11,14 @@ VMEM_KB=${GM_HOSTILE_VMEM_KB:-2097152} # ulimit -v: 2 GiB of address space
 TIME_S=${GM_HOSTILE_TIMEOUT:-10}
 case "${ASAN_OPTIONS:-}${GM_SANITIZE:-}" in ?*) VMEM_KB=unlimited ;; esac
 ldd "$GPUMATCH" 2>/dev/null | grep -q libasan && VMEM_KB=unlimited
+# The RSS bounds are the plain build's; ASan's shadow memory and quarantine
+# add to every allocation, so under it they only catch gross growth (x4).
+RSS_SCALE=1
+[ "$VMEM_KB" = unlimited ] && RSS_SCALE=4
 
 # hrun MAX_RSS_MB CMD...: runs CMD bounded; sets RC, OUT, ERR, RSS_MB.
 hrun() {
-    local max=$1 t0=$(date +%s%N)
+    local max=$(($1 * RSS_SCALE)) t0=$(date +%s%N)
     shift
     (ulimit -v "$VMEM_KB"; exec /usr/bin/time -q -f %M -o "$GM_TMP/rss" timeout -k 2 "$TIME_S" "$@") \
         >"$GM_TMP/out" 2>"$GM_TMP/err"
