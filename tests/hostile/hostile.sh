@@ -10,7 +10,8 @@ command -v python3 >/dev/null || skip "python3 missing"
 VMEM_KB=${GM_HOSTILE_VMEM_KB:-2097152} # ulimit -v: 2 GiB of address space
 TIME_S=${GM_HOSTILE_TIMEOUT:-10}
 case "${ASAN_OPTIONS:-}${GM_SANITIZE:-}" in ?*) VMEM_KB=unlimited ;; esac
-ldd "$GPUMATCH" 2>/dev/null | grep -q libasan && VMEM_KB=unlimited
+# gcc links libasan dynamically, clang statically: both leave the symbol
+grep -qa __asan_init "$GPUMATCH" 2>/dev/null && VMEM_KB=unlimited
 # The RSS bounds are the plain build's; ASan's shadow memory and quarantine
 # add to every allocation, so under it they only catch gross growth (x4).
 RSS_SCALE=1
