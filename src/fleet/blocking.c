@@ -170,6 +170,18 @@ int gm_fleet_blocking(const gm_node_list *nodes, const gm_node_kinds *kinds,
         return rc;
     if (any || !kinds->n)
         return 0;
+    /* gm_match refuses a GPU of unknown CC whatever is asked: every facet
+     * would fail there and the first one would be blamed */
+    bool cc_known = false;
+    for (size_t i = 0; i < kinds->n && !cc_known; i++) {
+        const gm_node *n = &nodes->nodes[kinds->kinds[i].members[0]];
+        for (size_t d = 0; d < n->n_devices && !cc_known; d++)
+            cc_known = n->devices[d].cc.major != 0;
+    }
+    if (!cc_known) {
+        *line = gm_asprintf("no node has a GPU with a known compute capability");
+        return *line ? 0 : gm_error_set(err, GM_ENOMEM, "out of memory");
+    }
     if ((have & F_CODE) &&
         (rc = probe(nodes, kinds, req, F_CODE, 1, &any, NULL, ccs, sizeof ccs, err)) < 0)
         return rc;

@@ -45,6 +45,13 @@ expect_out "blocking: no node has 16 GPUs that meet all constraints (at most 8)"
 echo '{"cuda_runtime":"13.0","cubin":["sm_100"]}' >"$GM_TMP/b13.json"
 run "$G" check --node "$GM_TMP/c.json" --require "$GM_TMP/b13.json"
 expect_out "blocking: no node with a driver for the CUDA 13.0 runtime has a GPU with"
+# GPUs whose compute capability the node document leaves out: the driver
+# (580.95.05 >= 525.60.13) is not what blocks, the unknown CC is
+echo '{"hostname":"nocc","driver_version":"580.95.05","devices":[{"name":"x"}]}' >"$GM_TMP/nocc.json"
+run "$G" check --node "$GM_TMP/nocc.json" --require "$GM_SRC/samples/requirements/seed.json"
+expect_rc 1 "check on GPUs of unknown CC"
+expect_out "blocking: no node has a GPU with a known compute capability"
+expect_no_out "no node has driver"
 
 # On a terminal of 80 columns every line fits, cut text ending in an ellipsis.
 COLUMNS=80 run "$G" check --node "$GM_TMP/c.json" --require "$GM_TMP/big.json"
