@@ -32,12 +32,54 @@ static void join(const gm_strlist *l, char *buf, size_t len) {
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "; " : "", l->items[i]);
 }
 
+/* A cell: escaped, cut to w columns with a visible "…", padded to w (w 0:
+ * as is, unpadded; the last column). */
+static void cell(const char *s, size_t w) {
+    char *e = gm_text_escape(s ? s : "?"), *t = e ? gm_text_elide(e, w) : NULL;
+    const char *out = t ? t : "?";
+    fputs(out, stdout);
+    for (size_t c = gm_text_width(out); c < w; c++)
+        putchar(' ');
+    free(e);
+    free(t);
+}
+
+#define NODE_W_MIN 16
+#define NODE_W_MAX 64 /* longer names are cut visibly */
+#define MODEL_W 30
+
+static void row(size_t nw, const char *node, const char *gpu, const char *model, const char *cc,
+                const char *mem, const char *verdict, const char *text) {
+    cell(node, nw);
+    putchar(' ');
+    cell(gpu, 5);
+    putchar(' ');
+    cell(model, MODEL_W);
+    putchar(' ');
+    cell(cc, 4);
+    putchar(' ');
+    cell(mem, 10);
+    putchar(' ');
+    cell(verdict, 12);
+    putchar(' ');
+    cell(text, 0);
+    putchar('\n');
+}
+
+/* --details: every node and GPU. The node column is as wide as the longest
+ * name (FQDNs), within bounds; a cut name or model ends in "…". */
 static void print_table(const gm_node_list *nodes, const gm_verdict *v, const char *req_path) {
     char nb[32], a[GM_VERSION_STR_MAX], b[GM_VERSION_STR_MAX], text[4096], mem[32];
-    size_t fits = 0;
+    size_t fits = 0, nw = NODE_W_MIN;
+    for (size_t i = 0; i < nodes->n; i++) {
+        char *e = gm_text_escape(gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb));
+        size_t w = e ? gm_text_width(e) : 0;
+        free(e);
+        if (w > nw)
+            nw = w > NODE_W_MAX ? NODE_W_MAX : w;
+    }
     printf("requirement: %s\n", req_path);
-    printf("%-16s %-5s %-30s %-4s %-10s %-12s %s\n", "NODE", "GPU", "MODEL", "CC", "MEMORY",
-           "VERDICT", "REASONS");
+    row(nw, "NODE", "GPU", "MODEL", "CC", "MEMORY", "VERDICT", "REASONS");
     for (size_t i = 0; i < nodes->n; i++) {
         const gm_node *n = &nodes->nodes[i];
         const char *name = gm_node_display_name(n, i, nb, sizeof nb);
@@ -54,8 +96,7 @@ static void print_table(const gm_node_list *nodes, const gm_verdict *v, const ch
             l = strlen(text);
             join(&v[i].notes, text + l, sizeof text - l);
         }
-        printf("%-16s %-5s %-30s %-4s %-10s %-12s %s\n", name, "-", drv, "-", "-",
-               v[i].ok ? "fits" : "no", text);
+        row(nw, name, "-", drv, "-", "-", v[i].ok ? "fits" : "no", text);
         fits += v[i].ok;
         for (size_t k = 0; k < v[i].n_units; k++) {
             const gm_unit_verdict *u = &v[i].units[k];
@@ -68,16 +109,17 @@ static void print_table(const gm_node_list *nodes, const gm_verdict *v, const ch
             else
                 snprintf(mem, sizeof mem, "?");
             join(u->ok ? &u->notes : &u->reasons, text, sizeof text);
-            printf("%-16s %-5s %-30.30s %-4s %-10s %-12s %s\n", name, label,
-                   d->name ? d->name : "?", gm_cc_str(&d->cc, a), mem,
-                   u->ok ? "compatible" : "incompatible", text);
+            row(nw, name, label, d->name ? d->name : "?", d->cc.major ? gm_cc_str(&d->cc, a) : "?",
+                mem, u->ok ? "compatible" : "incompatible", text);
         }
     }
     printf("%zu of %zu node%s fit%s", fits, nodes->n, nodes->n == 1 ? "" : "s",
            fits ? ":" : "");
     for (size_t i = 0; i < nodes->n; i++)
-        if (v[i].ok)
-            printf(" %s", gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb));
+        if (v[i].ok) {
+            putchar(' ');
+            cell(gm_node_display_name(&nodes->nodes[i], i, nb, sizeof nb), 0);
+        }
     printf("\n");
 }
 

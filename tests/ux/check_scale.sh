@@ -19,7 +19,10 @@ expect_out "all 8 GPUs: via PTX JIT of compute_90"
 # --details is the per-GPU table; --json still lists every node.
 run "$G" check --node "$GM_TMP/c.json" --require "$S/requirements/seed.json" --details
 [ "$(wc -l <<<"$OUT")" -gt 1000 ] || fail "--details lost nodes"
-expect_out "NODE             GPU   MODEL"
+# the node column is as wide as the longest hostname in the cluster file
+W=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d=d.get("nodes",d); print(max(len(n["hostname"]) for n in d))' "$GM_TMP/c.json")
+[ "$(sed -n 2p <<<"$OUT" | grep -bo 'GPU   MODEL' | cut -d: -f1)" = $((W + 1)) ] ||
+    fail "--details header: GPU not at column $((W + 1)): $(sed -n 2p <<<"$OUT")"
 run "$G" check --node "$GM_TMP/c.json" --require "$S/requirements/seed.json" --json
 python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["nodes"])==1000 and len(d["fits"])==900' <<<"$OUT" \
     || fail "check --json on 1000 nodes"
@@ -52,6 +55,29 @@ run "$G" check --node "$GM_TMP/nocc.json" --require "$GM_SRC/samples/requirement
 expect_rc 1 "check on GPUs of unknown CC"
 expect_out "blocking: no node has a GPU with a known compute capability"
 expect_no_out "no node has driver"
+# --details (issue 15): an FQDN widens the node column instead of shifting the
+# row; a long model is cut visibly; an unknown CC is "?", not "0.0"
+FQDN=a-very-long-hostname-that-goes-on.gpu.cluster.example.org
+MODEL="NVIDIA Some Extremely Long Model Name 96GB HBM3e"
+echo "{\"hostname\":\"$FQDN\",\"driver_version\":\"580.95.05\",\"devices\":[{\"name\":\"$MODEL\",\"compute_capability\":\"9.0\",\"memory_mib\":98304},{\"name\":\"x\"}]}" >"$GM_TMP/fqdn.json"
+run "$G" check --node "$GM_TMP/fqdn.json" --require "$GM_SRC/samples/requirements/seed.json" --details
+GM_OUT=$OUT python3 - "$FQDN" <<'PY' || fail "check --details columns: $OUT"
+import os, sys
+fqdn = sys.argv[1]
+rows = [l for l in os.environ["GM_OUT"].split("\n")[1:] if l and not l.startswith(("0 of", "1 of"))]
+head, body = rows[0], rows[1:]
+col = head.index("GPU")
+assert col == len(fqdn) + 1, (col, head)
+for l in body:
+    assert l.startswith(fqdn + " "), l
+    assert l.index(" ", len(fqdn) + 1) > col, l
+    assert l[head.index("VERDICT"):].split()[0] in ("no", "fits", "compatible", "incompatible"), l
+gpu0 = [l for l in body if l[col:].startswith("0 ")][0]
+assert "NVIDIA Some Extremely Long Mo\u2026" in gpu0, gpu0
+gpu1 = [l for l in body if l[col:].startswith("1 ")][0]
+assert gpu1[head.index("CC"):].startswith("? "), gpu1
+assert "0.0" not in gpu1, gpu1
+PY
 
 # On a terminal of 80 columns every line fits, cut text ending in an ellipsis.
 COLUMNS=80 run "$G" check --node "$GM_TMP/c.json" --require "$GM_TMP/big.json"
