@@ -3,8 +3,8 @@
  * 0  a fake system root written from up to five NUL-separated parts:
  *    /proc/driver/nvidia/version, /proc/devices,
  *    /etc/nvidia-container-runtime/config.toml and two
- *    /proc/driver/nvidia/gpus/BUS/information files; probed with the procfs
- *    backend, then preflighted with the probed node and an image's
+ *    /proc/driver/nvidia/gpus/BUS/information files, and, when there is a
+ *    sixth part, CUDA_VISIBLE_DEVICES; probed with the procfs backend, then preflighted with the probed node and an image's
  *    NVIDIA_REQUIRE_CUDA (which reads config.toml's mode).
  * 1  an OCI runtime hook's state JSON and the bundle's config.json (NUL
  *    between), as `cdi ldconfig-hook` reads them; "@B" in the state stands
@@ -30,14 +30,25 @@ static const char *const root_files[] = {
 };
 
 static void sysroot(const uint8_t *data, size_t size) {
-    const uint8_t *part[5];
-    size_t len[5];
-    size_t n = fz_split(data, size, part, len, 5);
-    for (size_t i = 0; i < 5; i++)
-        fz_put(root_files[i], i < n ? part[i] : NULL, i < n ? len[i] : 0);
+    const uint8_t *part[6];
+    size_t len[6];
+    size_t n = fz_split(data, size, part, len, 6);
     char root[300];
+    for (size_t i = 0; i < 5; i++) {
+        fz_put(root_files[i], i < n ? part[i] : NULL, i < n ? len[i] : 0);
+        if (i >= 3 && i >= n) { /* no GPU directory either: inputs must not leak into the next */
+            snprintf(root, sizeof root, "%s/%.*s", fz_dir,
+                     (int)(strrchr(root_files[i], '/') - root_files[i]), root_files[i]);
+            rmdir(root);
+        }
+    }
     snprintf(root, sizeof root, "%s/root", fz_dir);
-    gm_probe_opts po = {.backend = "procfs", .root = root};
+    /* A sixth part is the job's CUDA_VISIBLE_DEVICES (the probe honours it). */
+    char *cvd = n > 5 ? strndup((const char *)part[5], len[5]) : NULL;
+    if (cvd)
+        setenv("CUDA_VISIBLE_DEVICES", cvd, 1);
+    free(cvd);
+    gm_probe_opts po = {.backend = "procfs", .root = root, .visible = n > 5};
     gm_node node;
     gm_node_init(&node);
     gm_error err = {0};
@@ -52,6 +63,7 @@ static void sysroot(const uint8_t *data, size_t size) {
     gm_pf_report_free(&r);
     gm_strlist_free(&env);
     gm_node_free(&node);
+    unsetenv("CUDA_VISIBLE_DEVICES");
 }
 
 /* The bundle a state names must be the private one (or below it). */
