@@ -295,11 +295,9 @@ static int record_error(gm_inspect *in, const gm_error *e, gm_error *err) {
  * mapped instead of read into memory (docs/limits.md). */
 #define SPILL_BYTES (8u * 1024 * 1024)
 
-/* Copies the rest of f (after head) into an unlinked file in $TMPDIR, maps
- * it and scans it. Returns the scan's status (its error in *fe), or an I/O
- * error of the copy in *err. */
-static int spill_scan(gm_inspect *in, gm_image_file *f, const unsigned char *head, size_t have,
-                      const char *name, gm_elf_scan *s, gm_error *fe, gm_error *err, bool *io) {
+int gm_inspect_spill_scan(gm_inspect *in, gm_image_file *f, const unsigned char *head,
+                          size_t have, const char *name, gm_elf_scan *s, gm_error *fe,
+                          gm_error *err, bool *io) {
     gm_fatbin_depth depth = in->depth;
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
@@ -334,6 +332,11 @@ static int spill_scan(gm_inspect *in, gm_image_file *f, const unsigned char *hea
             off += (size_t)w;
         }
         total += n;
+        if (rc == 0 && total > MAX_STREAMED_FILE) { /* a stream of unknown size */
+            rc = gm_error_set(err, GM_EUNSUPPORTED, "%s: more than the %llu bytes read from "
+                              "a layer or package member", name, MAX_STREAMED_FILE);
+            break;
+        }
         if (rc || (rc = f->read(f, buf, 1u << 20, &got, err)) < 0 || got == 0)
             break;
         chunk = buf;
@@ -448,7 +451,7 @@ static int visit_one(gm_inspect *in, const char *origin, gm_image_file *f, gm_er
              * mapped: only the pages the scan touches (headers, fat binary
              * sections) become resident, so memory stays bounded (issue 13). */
             bool io = false;
-            rc = spill_scan(in, f, head, have, name, &s, &fe, err, &io);
+            rc = gm_inspect_spill_scan(in, f, head, have, name, &s, &fe, err, &io);
             if (io)
                 return rc; /* the copy failed: an error of the walk, in err */
             goto scanned;

@@ -24,4 +24,13 @@ gm_pkg_kind gm_inspect_pkg_sniff(const unsigned char *head, size_t len);
  * Symlinks are never followed. *handled is false when the input is a
  * compressed tar (left to gm_image_walk, which knows image layouts). */
 int gm_inspect_add_package(gm_inspect *in, const char *path, bool *handled, gm_error *err);
+
+/* Copies head and the rest of f (read to its end, at most 2 GiB) into an
+ * unlinked file in $TMPDIR, maps it and scans it, so a big member or a
+ * decompressed file costs the pages the scan touches, not its size. Returns
+ * the scan's status (its error in *fe); *io set: an error of the copy (or
+ * the size cap, or the module consumer) in *err. */
+int gm_inspect_spill_scan(gm_inspect *in, gm_image_file *f, const unsigned char *head,
+                          size_t have, const char *name, gm_elf_scan *s, gm_error *fe,
+                          gm_error *err, bool *io);
 #endif

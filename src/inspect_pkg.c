@@ -12,7 +12,6 @@
 #include "internal.h"
 
 #define BLOCK 65536
-#define GM_PKG_MAX_MEMBER (2ull * 1024 * 1024 * 1024)
 /* Nested archives inside an archive (conda's pkg-*.tar.zst in a zip): one level. */
 #define MAX_DEPTH 2
 
@@ -74,44 +73,45 @@ static struct archive *new_reader(bool raw) {
     return a;
 }
 
-/* A compressed single file: its size is not known before the end. */
+/* A compressed single file: its size is not known before the end, so what
+ * is past its head is spilled to a temporary file and mapped (issue 13: it
+ * was read into memory, up to 2 GiB from a few hundred bytes of bzip2). */
 static int scan_raw(gm_inspect *in, struct archive *a, const char *origin, gm_error *err) {
-    unsigned char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (gm_grow((void **)&buf, &cap, n + BLOCK, 1) < 0) {
-            free(buf);
-            return gm_error_set(err, GM_ENOMEM, "out of memory");
-        }
-        la_ssize_t r = archive_read_data(a, buf + n, BLOCK);
-        if (r < 0) {
-            free(buf);
-            return gm_error_set(err, GM_EFORMAT, "%s: %s", origin, archive_error_string(a));
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-        if (n > GM_PKG_MAX_MEMBER) {
-            free(buf);
-            return gm_error_set(err, GM_EUNSUPPORTED, "%s: decompresses to more than %llu bytes",
-                                origin, (unsigned long long)GM_PKG_MAX_MEMBER);
-        }
-    }
-    /* Name it without the compression suffix (app.ptx.gz -> app.ptx). */
+    /* Named without the compression suffix (app.ptx.gz -> app.ptx). */
     char name[4096];
     snprintf(name, sizeof name, "%s", origin);
     char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
     if (dot && (!slash || dot > slash))
         *dot = '\0';
-    if (!gm_elfscan_sniff(buf, n, name)) {
-        free(buf);
+    member_io io = {a, origin};
+    gm_image_file f = {0};
+    f.path = name;
+    f.read = member_read;
+    f.impl = &io;
+    unsigned char head[4096];
+    size_t have = 0, got = 0;
+    int rc;
+    while (have < sizeof head) {
+        if ((rc = member_read(&f, head + have, sizeof head - have, &got, err)) < 0)
+            return rc;
+        if (got == 0)
+            break;
+        have += got;
+    }
+    if (!gm_elfscan_sniff(head, have, name))
         return gm_error_set(err, GM_EUNSUPPORTED,
                             "%s: decompressed, it is not an ELF, fat binary, cubin, PTX or archive",
                             origin);
-    }
     gm_elf_scan s;
-    int rc = gm_elfscan_memory(buf, n, name, in->depth, &s, err);
-    free(buf);
+    if (have < sizeof head) { /* all of it is in head */
+        rc = gm_elfscan_memory(head, have, name, in->depth, &s, err);
+    } else {
+        gm_error fe = {0};
+        bool failed_io = false;
+        rc = gm_inspect_spill_scan(in, &f, head, have, name, &s, &fe, err, &failed_io);
+        if (rc < 0 && !failed_io)
+            gm_error_set(err, fe.code, "%s", fe.msg);
+    }
     return rc < 0 ? rc : gm_inspect_add_scan(in, &s, err);
 }
 

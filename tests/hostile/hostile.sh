@@ -136,6 +136,19 @@ gen layer-big-file
 hrun 64 "$GPUMATCH" inspect --json "$IN"
 expect_rc 0 "$CASE"
 grep -q '"compute_80"' <<<"$OUT" || fail "$CASE: the fat binary's compute_80 is not in the document"
+# a compressed single file (lib.so.zst) decompressed into memory whole (up to
+# 2 GiB from a few hundred bytes of bzip2): now spilled like a big layer
+# member; the document is the one of the uncompressed library
+CASE=compressed-file-big
+LIB=/usr/local/cuda/lib64/libcublas.so.13
+if [ -f "$LIB" ] && command -v zstd >/dev/null; then
+    zstd -q -1 -T2 -c "$LIB" >"$GM_TMP/libcublas.so.13.zst"
+    hrun 40 "$GPUMATCH" inspect --json "$GM_TMP/libcublas.so.13.zst"
+    expect_rc 0 "$CASE"
+    WANT=$("$GPUMATCH" inspect --json "$LIB")
+    [ "$(sed 's#"[^"]*libcublas.so.13[^"]*"#L#g' <<<"$OUT")" = "$(sed 's#"[^"]*libcublas.so.13[^"]*"#L#g' <<<"$WANT")" ] ||
+        fail "$CASE: the .zst's document differs from the library's"
+fi
 # --verify of 40 zstd entries of 512 MiB each from 730 KB: the decompression
 # budget (was 20 GiB of work, 30 s); entries stream through a fixed buffer
 # (was 512 MiB, one entry's whole buffer)
