@@ -262,7 +262,10 @@ int gm_cli_inspect_require(const char *verb, const char *path, gm_requirement *r
     gm_error err = {0};
     gm_inspect_init(&in, GM_FATBIN_HEADERS);
     in.fold = true; /* only the compact requirement is read */
+    gm_cli_progress pl;
+    gm_cli_progress_attach(&pl, &in);
     int st = gm_inspect_add_path(&in, path, NULL, &err), rc = GM_EXIT_OK;
+    gm_cli_progress_clear(&pl);
     if (st < 0) {
         gm_cli_error(verb, &err);
         rc = GM_EXIT_INPUT;

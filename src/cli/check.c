@@ -21,6 +21,7 @@ static void usage(FILE *f) {
                "  prints every node and GPU\n"
                "  -j, --json; -f, --format table|json|csv (csv: one row per node and GPU)\n"
                "  -o, --output FILE  write there (atomically, keeping FILE's mode)\n"
+               "  -q, --quiet        no progress line while a REQ is inspected\n"
                "here: 0 every requirement fits on at least one node, 1 one fits on none\n");
     gm_cli_exit_help(f);
 }
@@ -261,6 +262,7 @@ int gm_cli_check(int argc, char **argv) {
                                          {"output", required_argument, 0, 'o'},
                                          {"details", no_argument, 0, 'd'},
                                          {"summary", no_argument, 0, 's'},
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out_path = NULL;
@@ -270,7 +272,7 @@ int gm_cli_check(int argc, char **argv) {
     gm_cli_reqs reqs = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    gm_cli_args ga = {.verb = "check", .shortopts = "n:r:jf:o:h", .longopts = opts,
+    gm_cli_args ga = {.verb = "check", .shortopts = "n:r:jf:o:qh", .longopts = opts,
                       .repeatable = "nr"};
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
@@ -290,6 +292,7 @@ int gm_cli_check(int argc, char **argv) {
         case 'o': out_path = optarg; break;
         case 'd': details = true; break;
         case 's': details = false; break;
+        case 'q': gm_cli_quiet = true; break;
         case 'h':
             usage(stdout);
             rc = GM_EXIT_OK;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdbool.h>
 #include "gpumatch/error.h"
+#include "gpumatch/inspect.h"
 #include "gpumatch/node.h"
 #include "gpumatch/require.h"
 
@@ -80,6 +81,16 @@ int gm_cli_require_add(const char *verb, const char *arg, gm_cli_reqs *reqs);
 void gm_cli_reqs_free(gm_cli_reqs *reqs);
 /* inspect PATH into *req (no device code is exit 2). */
 int gm_cli_inspect_require(const char *verb, const char *path, gm_requirement *req);
+
+/* Progress of an inspection on a terminal's stderr (never on a pipe), unless
+ * -q/--quiet set gm_cli_quiet; clear it before printing anything else. */
+extern bool gm_cli_quiet;
+typedef struct {
+    double start, last;
+    bool shown;
+} gm_cli_progress;
+void gm_cli_progress_attach(gm_cli_progress *l, gm_inspect *in);
+void gm_cli_progress_clear(gm_cli_progress *l);
 bool gm_cli_is_json_file(const char *path);
 
 /* -o FILE for output printed to stdout as it goes: stdout goes to a

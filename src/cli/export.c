@@ -21,7 +21,8 @@ static void usage(FILE *f) {
                "                     cluster: keep only features its nodes have\n"
                "  FILE: a node or requirement document, detected from its fields\n"
                "  -o, --output OUT   write there; for nodes, a directory OUT gets one file\n"
-               "                     per node, OUT/NAME.{features,yaml,conf,condor}\n");
+               "                     per node, OUT/NAME.{features,yaml,conf,condor}\n"
+               "  -q, --quiet        no progress line while REQ is inspected\n");
     gm_cli_exit_help(f);
 }
 
@@ -70,6 +71,7 @@ int gm_cli_export(int argc, char **argv) {
                                          {"node", required_argument, 0, 'n'},
                                          {"require", required_argument, 0, 'r'},
                                          {"output", required_argument, 0, 'o'},
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *to = NULL, *out_path = NULL;
@@ -79,7 +81,7 @@ int gm_cli_export(int argc, char **argv) {
     gm_strlist notes = {0};
     gm_node_list nodes = {0};
     gm_cli_reqs reqs = {0};
-    gm_cli_args ga = {.verb = "export", .shortopts = "t:n:r:o:h", .longopts = opts,
+    gm_cli_args ga = {.verb = "export", .shortopts = "t:n:r:o:qh", .longopts = opts,
                       .repeatable = "n"};
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
@@ -93,6 +95,7 @@ int gm_cli_export(int argc, char **argv) {
                 goto out;
             break;
         case 'o': out_path = optarg; break;
+        case 'q': gm_cli_quiet = true; break;
         case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
         default: goto out;
         }

@@ -238,42 +238,6 @@ static void print_summary(const gm_requirement *req) {
     free(cov);
 }
 
-/* A progress line on a terminal's stderr: files and bytes so far and the
- * rate, redrawn at most PROGRESS_HZ times a second, from the first half
- * second on (quick runs show nothing), cleared at the end. */
-#define PROGRESS_HZ 4
-
-typedef struct {
-    double start, last;
-    bool shown;
-} progress_line;
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void show_progress(void *ctx, const gm_inspect_progress *p) {
-    progress_line *l = ctx;
-    double t = now_s();
-    if (t - l->start < 0.5 || t - l->last < 1.0 / PROGRESS_HZ)
-        return;
-    l->last = t;
-    l->shown = true;
-    double mib = (double)p->bytes / 1048576.0;
-    fprintf(stderr, "\r\033[Kinspect: %zu file%s, %.0f MiB, %.0f MiB/s", p->files,
-            p->files == 1 ? "" : "s", mib, mib / (t - l->start));
-    fflush(stderr);
-}
-
-static void clear_progress(const progress_line *l) {
-    if (l->shown) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
-}
-
 /* Per entry point of a tree: the compute capabilities where one of its
  * variants has every required module loading, and the variants' runtimes. */
 static void print_entry_points(const gm_requirement *r) {
@@ -358,19 +322,16 @@ int gm_cli_inspect(int argc, char **argv) {
     gm_inspect in;
     gm_inspect_init(&in, depth);
     in.fold = json; /* the document is the compact requirement */
-    progress_line pl = {.start = now_s()};
-    if (!quiet && isatty(STDERR_FILENO)) {
-        in.on_progress = show_progress;
-        in.on_progress_ctx = &pl;
-    }
+    gm_cli_progress pl;
+    gm_cli_quiet |= quiet;
+    gm_cli_progress_attach(&pl, &in);
     gm_error err = {0};
     int rc = GM_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         gm_image_info info = {0};
         int st = gm_inspect_add_path(&in, argv[i], &info, &err);
         gm_image_info_free(&info);
-        clear_progress(&pl); /* before any message, and at the end */
-        pl.shown = false;
+        gm_cli_progress_clear(&pl); /* before any message, and at the end */
         if (st < 0) {
             gm_cli_error("inspect", &err);
             rc = gm_cli_exit_for(st) == GM_EXIT_ENV ? GM_EXIT_INPUT : gm_cli_exit_for(st);

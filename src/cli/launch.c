@@ -24,7 +24,8 @@ static void usage(FILE *f) {
             "         [--nvccli] IMAGE [-- CMD...]\n"
             "  picks compatible GPUs by UUID and execs the runtime (no shell);\n"
             "  -r, --require REQ: a requirement document, or a binary, directory, wheel or\n"
-            "    image (inspected first); --runtime has no short option\n"
+            "    image (inspected first; -q, --quiet: no progress line meanwhile);\n"
+            "    --runtime has no short option\n"
             "  -n, --nodes NODES: node documents (file, directory, glob, -; --node is the\n"
             "    same); --host NAME picks that hostname's node, else they must hold one;\n"
             "    without --nodes this node is probed\n"
@@ -93,6 +94,7 @@ int gm_cli_launch(int argc, char **argv) {
                                          {"engine-api", no_argument, 0, 'a'},
                                          {"cdi", required_argument, 0, 'C'},
                                          {"nvccli", no_argument, 0, 'N'},
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     gm_launch_opts lo = {0};
@@ -108,7 +110,7 @@ int gm_cli_launch(int argc, char **argv) {
     gm_launch_plan plan = {0};
     gm_node_init(&node);
     /* '+': options end at IMAGE, so the container command is never parsed here. */
-    gm_cli_args ga = {.verb = "launch", .shortopts = "+r:n:h", .longopts = opts,
+    gm_cli_args ga = {.verb = "launch", .shortopts = "+r:n:qh", .longopts = opts,
                       .repeatable = "ne"};
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
@@ -164,6 +166,7 @@ int gm_cli_launch(int argc, char **argv) {
             }
             break;
         case 'N': lo.nvccli = true; break;
+        case 'q': gm_cli_quiet = true; break;
         case 'h': usage(stdout); rc = GM_EXIT_OK; goto out;
         default: goto out;
         }

@@ -21,6 +21,7 @@ static void usage(FILE *f, const char *verb) {
             "  --what-if driver=V --pool NAME: re-evaluate with driver V on the nodes of\n"
             "              kind NAME, or whose hostname matches the glob NAME\n"
             "%s"
+            "  -q, --quiet: no progress line while a REQ is inspected\n"
             "here: 0 every workload fits somewhere, 1 some workload fits nowhere\n",
             verb,
             rep ? "-o FILE.html [--title TEXT]" : "[-f table|json|csv] [-j] [-o FILE]",
@@ -50,6 +51,7 @@ static int run(int argc, char **argv, const char *verb) {
                                          {"json", no_argument, 0, 'j'},
                                          {"output", required_argument, 0, 'o'},
                                          {"title", required_argument, 0, 't'},
+                                         {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     bool report = !strcmp(verb, "report");
@@ -64,7 +66,7 @@ static int run(int argc, char **argv, const char *verb) {
     gm_matrix m = {0};
     gm_error err = {0};
     int c, rc = GM_EXIT_INPUT;
-    gm_cli_args ga = {.verb = verb, .shortopts = "n:r:f:jo:h", .longopts = opts,
+    gm_cli_args ga = {.verb = verb, .shortopts = "n:r:f:jo:qh", .longopts = opts,
                       .repeatable = "nr"};
     while ((c = gm_cli_getopt(&ga, argc, argv)) != -1) {
         switch (c) {
@@ -95,6 +97,7 @@ static int run(int argc, char **argv, const char *verb) {
             break;
         case 'o': out_path = optarg; break;
         case 't': title = optarg; break;
+        case 'q': gm_cli_quiet = true; break;
         case 'h':
             usage(stdout, verb);
             rc = GM_EXIT_OK;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "gpumatch/io.h"
@@ -75,4 +76,46 @@ char *gm_cli_asprintf(const char *fmt, ...) {
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
     return n < 0 ? NULL : s;
+}
+
+/* A progress line on a terminal's stderr: files and bytes so far and the
+ * rate, redrawn at most PROGRESS_HZ times a second, from the first half
+ * second on (quick runs show nothing), cleared at the end. */
+#define PROGRESS_HZ 4
+
+bool gm_cli_quiet;
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, const gm_inspect_progress *p) {
+    gm_cli_progress *l = ctx;
+    double t = now_s();
+    if (t - l->start < 0.5 || t - l->last < 1.0 / PROGRESS_HZ)
+        return;
+    l->last = t;
+    l->shown = true;
+    double mib = (double)p->bytes / 1048576.0;
+    fprintf(stderr, "\r\033[Kinspect: %zu file%s, %.0f MiB, %.0f MiB/s", p->files,
+            p->files == 1 ? "" : "s", mib, mib / (t - l->start));
+    fflush(stderr);
+}
+
+void gm_cli_progress_attach(gm_cli_progress *l, gm_inspect *in) {
+    *l = (gm_cli_progress){.start = now_s()};
+    if (!gm_cli_quiet && isatty(STDERR_FILENO)) {
+        in->on_progress = show_progress;
+        in->on_progress_ctx = l;
+    }
+}
+
+void gm_cli_progress_clear(gm_cli_progress *l) {
+    if (l->shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    l->shown = false;
 }

@@ -28,6 +28,18 @@ for q in --quiet -q; do
     [ -s "$GM_TMP/tty" ] && fail "$q: the terminal shows: $(od -c "$GM_TMP/tty" | head -3)"
 done
 
+# check, matrix, export and launch inspect a --require that is not a document:
+# the same line on a terminal, none with -q (issue 15: long work is silent)
+for v in check matrix; do
+    script -qec "$G $v -n '$GM_SRC/samples/cluster.json' -r '$IN' >/dev/null 2>/dev/tty" /dev/null >"$GM_TMP/tty" </dev/null
+    grep -aq 'inspect: [0-9]* files, [0-9]* MiB, [0-9]* MiB/s' "$GM_TMP/tty" ||
+        fail "$v -r IMAGE on a terminal: no progress line; got: $(od -c "$GM_TMP/tty" | head -3)"
+    script -qec "$G $v -q -n '$GM_SRC/samples/cluster.json' -r '$IN' >/dev/null 2>/dev/tty" /dev/null >"$GM_TMP/tty" </dev/null
+    [ -s "$GM_TMP/tty" ] && fail "$v -q: the terminal shows: $(od -c "$GM_TMP/tty" | head -3)"
+done
+run "$G" check -n "$GM_SRC/samples/cluster.json" -r "$IN"
+[ -z "$ERR" ] || fail "check -r IMAGE piped: stderr is not empty: $ERR"
+
 # a pipe: stderr stays empty, the document is the same
 run "$G" inspect --json "$IN"
 expect_rc 0 "piped"
