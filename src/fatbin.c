@@ -247,6 +247,18 @@ uint64_t gm_fatbin_budget(uint64_t len) {
     return len > DECOMPRESS_FLOOR / DECOMPRESS_RATIO ? len * DECOMPRESS_RATIO : DECOMPRESS_FLOOR;
 }
 
+/* 0, or the error when cap more bytes would pass the budget. */
+static int over_budget(dctx *c, uint64_t cap, const char *origin, uint64_t off, gm_error *err) {
+    if (!c->budget || cap <= c->budget - c->bytes)
+        return 0;
+    char m[160];
+    c->over = true;
+    snprintf(m, sizeof m,
+             "decompressing this entry would pass the decompression budget of %llu bytes "
+             "(%llu done)", (unsigned long long)c->budget, (unsigned long long)c->bytes);
+    return ferr(err, origin, off, m);
+}
+
 static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_fatbin_entry *e,
                       unsigned char *dst, size_t cap, size_t *got, const char *origin,
                       uint64_t base, gm_error *err) {
@@ -254,15 +266,9 @@ static int decompress(dctx *c, const unsigned char *src, size_t slen, const gm_f
     *got = 0;
     if (cap == 0)
         return 0;
-    if (c->budget && e->compression != GM_COMPRESS_NONE && cap > c->budget - c->bytes) {
-        char m[160];
-        c->over = true;
-        snprintf(m, sizeof m,
-                 "decompressing this entry would pass the decompression budget of %llu bytes "
-                 "(%llu done)", (unsigned long long)c->budget,
-                 (unsigned long long)c->bytes);
-        return ferr(err, origin, off, m);
-    }
+    int over = e->compression != GM_COMPRESS_NONE ? over_budget(c, cap, origin, off, err) : 0;
+    if (over < 0)
+        return over;
     if (e->compression == GM_COMPRESS_LZ4) {
         if (slen > INT32_MAX || cap > INT32_MAX)
             return ferr(err, origin, off, "LZ4 payload too large");
@@ -458,15 +464,9 @@ static int decompress_stream(dctx *c, const unsigned char *src, size_t slen,
                              const char *origin, uint64_t base, gm_error *err) {
     uint64_t off = base + e->offset + e->header_size;
     *got = 0;
-    if (c->budget && cap > c->budget - c->bytes) {
-        char m[160];
-        c->over = true;
-        snprintf(m, sizeof m,
-                 "decompressing this entry would pass the decompression budget of %llu bytes "
-                 "(%llu done)", (unsigned long long)c->budget,
-                 (unsigned long long)c->bytes);
-        return ferr(err, origin, off, m);
-    }
+    int over = over_budget(c, cap, origin, off, err);
+    if (over < 0)
+        return over;
     if (e->compression == GM_COMPRESS_LZ4) {
         lz4_out *o = malloc(sizeof *o);
         if (!o)

@@ -193,7 +193,9 @@ static void wrong_kind(const char *verb, const char *origin, const char *text, s
         gm_cli_error(verb, err);
 }
 
-static int nodes_file(const char *verb, const char *path, gm_node_list *nodes) {
+/* Reads path (or "-") and parses it as a document of kind `want`; a parse
+ * failure names the other kind when the document looks like one. */
+static int parse_doc(const char *verb, const char *path, gm_doc_kind want, void *out) {
     char *text = NULL;
     size_t len = 0;
     const char *origin;
@@ -201,12 +203,18 @@ static int nodes_file(const char *verb, const char *path, gm_node_list *nodes) {
     int rc = read_doc(verb, path, &text, &len, &origin);
     if (rc != GM_EXIT_OK)
         return rc;
-    if (gm_node_list_parse(text, len, origin, nodes, &err) < 0) {
-        wrong_kind(verb, origin, text, len, GM_DOC_NODE, &err);
+    int st = want == GM_DOC_NODE ? gm_node_list_parse(text, len, origin, out, &err)
+                                 : gm_requirement_parse(text, len, origin, out, &err);
+    if (st < 0) {
+        wrong_kind(verb, origin, text, len, want, &err);
         rc = GM_EXIT_INPUT;
     }
     free(text);
     return rc;
+}
+
+static int nodes_file(const char *verb, const char *path, gm_node_list *nodes) {
+    return parse_doc(verb, path, GM_DOC_NODE, nodes);
 }
 
 int gm_cli_nodes_add(const char *verb, const char *arg, gm_node_list *nodes) {
@@ -299,19 +307,7 @@ static int require_one(const char *verb, const char *path, gm_requirement *req) 
         }
         return gm_cli_inspect_require(verb, path, req);
     }
-    char *text = NULL;
-    size_t len = 0;
-    const char *origin;
-    gm_error err = {0};
-    int rc = read_doc(verb, path, &text, &len, &origin);
-    if (rc != GM_EXIT_OK)
-        return rc;
-    if (gm_requirement_parse(text, len, origin, req, &err) < 0) {
-        wrong_kind(verb, origin, text, len, GM_DOC_REQUIREMENT, &err);
-        rc = GM_EXIT_INPUT;
-    }
-    free(text);
-    return rc;
+    return parse_doc(verb, path, GM_DOC_REQUIREMENT, req);
 }
 
 int gm_cli_require_add(const char *verb, const char *arg, gm_cli_reqs *reqs) {
