@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "gpumatch/doc.h"
+#include "gpumatch/fleet.h"
 #include "gpumatch/inspect.h"
 #include "gpumatch/io.h"
 
@@ -217,11 +218,42 @@ static int nodes_file(const char *verb, const char *path, gm_node_list *nodes) {
     return parse_doc(verb, path, GM_DOC_NODE, nodes);
 }
 
+static int cmp_name(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Hostnames name nodes in every output and export, so one given twice (the
+ * same file in two --nodes, or a glob and a file) is refused, not doubled. */
+static int unique_hostnames(const char *verb, const char *origin, const gm_node_list *nodes) {
+    const char **names = calloc(nodes->n ? nodes->n : 1, sizeof *names);
+    size_t k = 0;
+    int rc = GM_EXIT_OK;
+    if (!names) {
+        gm_cli_errorf(verb, "out of memory");
+        return GM_EXIT_INPUT;
+    }
+    for (size_t i = 0; i < nodes->n; i++)
+        if (nodes->nodes[i].hostname && *nodes->nodes[i].hostname)
+            names[k++] = nodes->nodes[i].hostname;
+    qsort(names, k, sizeof *names, cmp_name);
+    for (size_t i = 1; i < k && rc == GM_EXIT_OK; i++)
+        if (!strcmp(names[i - 1], names[i])) {
+            char *e = gm_text_escape(names[i]);
+            gm_cli_errorf(verb, "%s: hostname \"%s\" is given twice (a node file named twice?)",
+                          origin, e ? e : "?");
+            free(e);
+            rc = GM_EXIT_INPUT;
+        }
+    free(names);
+    return rc;
+}
+
 int gm_cli_nodes_add(const char *verb, const char *arg, gm_node_list *nodes) {
     gm_strlist paths = {0};
     int rc = gm_cli_expand(verb, "--nodes", arg, true, &paths);
     for (size_t i = 0; rc == GM_EXIT_OK && i < paths.n; i++)
-        rc = nodes_file(verb, paths.items[i], nodes);
+        if ((rc = nodes_file(verb, paths.items[i], nodes)) == GM_EXIT_OK)
+            rc = unique_hostnames(verb, paths.items[i], nodes);
     gm_strlist_free(&paths);
     return rc;
 }

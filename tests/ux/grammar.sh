@@ -154,6 +154,16 @@ run "$G" check -n "$S/cluster.json" -r "$SEED" -j
 expect_rc 0 "check -n -r -j"
 expect_out '"schema_version": 1'
 
+# --- a node given twice ---------------------------------------------------------
+# the same cluster file twice (or a glob and a file): refused, not 12 nodes of 6
+run "$G" check -n "$S/cluster.json" -n "$S/cluster.json" -r "$SEED"
+expect_rc 2 "the same --nodes twice"
+expect_err 'hostname "a100-01" is given twice'
+expect_one_line_err
+run "$G" plan -n "$S/cluster.json" -n "$N/a100-01.json" --queue "$S/plan/queue.json"
+expect_rc 2 "a cluster file and a node file naming one node"
+expect_err 'hostname "a100-01" is given twice'
+
 # --- did you mean ------------------------------------------------------------
 run "$G" check --requre "$SEED" --nodes "$S/cluster.json"
 expect_rc 2 "check --requre"
