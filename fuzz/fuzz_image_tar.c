@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "gpumatch/image.h"
+#include "fuzz_util.h"
 
 static int visit(void *ctx, gm_image_file *f, gm_error *err) {
     int *n = ctx;
@@ -28,13 +28,8 @@ static int visit(void *ctx, gm_image_file *f, gm_error *err) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static int fd = -1;
-    if (fd < 0 && (fd = memfd_create("fuzz_image_tar", 0)) < 0)
-        abort();
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    fz_memfd_path(data, size, path);
     gm_image_info info = {0};
     gm_error err = {0};
     int n = 0;

@@ -7,18 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "inspect_internal.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static int fd = -1;
-    if (fd < 0 && (fd = memfd_create("fuzz_package", 0)) < 0)
-        abort();
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-        abort();
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    fz_memfd_path(data, size, path);
     gm_inspect in;
     gm_inspect_init(&in, size % 2 ? GM_FATBIN_VERIFY : GM_FATBIN_HEADERS);
     gm_error err = {0};
