@@ -661,17 +661,17 @@ typedef struct {      /* one distinct reason text of a list */
     size_t nnames;    /* kinds it applies to */
 } rgroup;
 
-static void key_targets(gm_buf *b, const gm_target *t, size_t n) {
+/* Numbers of a key, each ended by ','. */
+static void key_nums(gm_buf *b, const long *v, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        buf_long(b, t[i].kind);
-        buf_put(b, ".", 1);
-        buf_long(b, t[i].cc.major);
-        buf_put(b, ".", 1);
-        buf_long(b, t[i].cc.minor);
-        buf_put(b, ".", 1);
-        buf_long(b, t[i].variant);
+        buf_long(b, v[i]);
         buf_put(b, ",", 1);
     }
+}
+
+static void key_targets(gm_buf *b, const gm_target *t, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        key_nums(b, (const long[]){t[i].kind, t[i].cc.major, t[i].cc.minor, t[i].variant}, 4);
     buf_put(b, ";", 1);
 }
 
@@ -680,13 +680,8 @@ static void key_modules(gm_buf *b, const gm_module_req *mods, size_t n) {
         const gm_module_req *m = &mods[i];
         buf_put(b, "|", 1);
         buf_lstr(b, m->name);
-        buf_long(b, m->optional);
-        buf_long(b, m->has_ptx_isa);
-        buf_put(b, ".", 1);
-        buf_long(b, m->ptx_isa.major);
-        buf_put(b, ".", 1);
-        buf_long(b, m->ptx_isa.minor);
-        buf_put(b, ":", 1);
+        key_nums(b, (const long[]){m->optional, m->has_ptx_isa, m->ptx_isa.major, m->ptx_isa.minor},
+                 4);
         key_targets(b, m->cubin, m->n_cubin);
         key_targets(b, m->ptx, m->n_ptx);
     }
@@ -704,16 +699,9 @@ static void shape_key(gm_buf *b, const gm_requirement *r) {
                       (long)r->nvidia_require.n, (long)r->n_entry_points};
     b->len = 0;
     b->oom = false;
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        buf_long(b, f[i]);
-        buf_put(b, ",", 1);
-    }
-    for (size_t i = 0; i < r->n_exact_cc; i++) {
-        buf_long(b, r->exact_cc[i].major);
-        buf_put(b, ".", 1);
-        buf_long(b, r->exact_cc[i].minor);
-        buf_put(b, ",", 1);
-    }
+    key_nums(b, f, sizeof f / sizeof f[0]);
+    for (size_t i = 0; i < r->n_exact_cc; i++)
+        key_nums(b, (const long[]){r->exact_cc[i].major, r->exact_cc[i].minor}, 2);
     key_modules(b, r->modules, r->n_modules);
     for (size_t i = 0; i < r->nvidia_require.n; i++) {
         buf_put(b, "|", 1);
@@ -724,18 +712,13 @@ static void shape_key(gm_buf *b, const gm_requirement *r) {
         const gm_entry_point *ep = &r->entry_points[e];
         buf_put(b, "|E", 2);
         buf_lstr(b, ep->name);
-        buf_long(b, (long)ep->n_variants);
+        key_nums(b, (const long[]){(long)ep->n_variants}, 1);
         for (size_t k = 0; k < ep->n_variants; k++) {
             const gm_req_variant *var = &ep->variants[k];
             buf_put(b, "|V", 2);
             buf_lstr(b, var->name);
-            buf_long(b, var->has_cuda_runtime);
-            buf_put(b, ".", 1);
-            buf_long(b, var->cuda_runtime.major);
-            buf_put(b, ".", 1);
-            buf_long(b, var->cuda_runtime.minor);
-            buf_put(b, ",", 1);
-            buf_long(b, (long)var->n_modules);
+            key_nums(b, (const long[]){var->has_cuda_runtime, var->cuda_runtime.major,
+                                       var->cuda_runtime.minor, (long)var->n_modules}, 4);
             key_modules(b, var->modules, var->n_modules);
         }
     }
