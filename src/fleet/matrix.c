@@ -259,22 +259,18 @@ int gm_matrix_run(const gm_node_list *nodes, const gm_requirement *reqs, char *c
                     goto fail;
             }
         }
-    gm_node_kinds_free(&orig);
-    if (was)
-        for (size_t i = 0; i < nodes->n; i++)
-            free(was[i]);
-    free(was);
-    free(moved);
-    return 0;
+    rc = 0;
+    goto out;
 oom:
     rc = OOM(err);
 fail:
+    gm_matrix_free(m);
+out:
     gm_node_kinds_free(&orig);
     if (was)
         for (size_t i = 0; i < nodes->n; i++)
             free(was[i]);
     free(was);
     free(moved);
-    gm_matrix_free(m);
     return rc;
 }
