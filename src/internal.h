@@ -113,6 +113,8 @@ typedef int (*gm_parse_fn)(const char *text, size_t len, const char *origin, voi
 int gm_load_with(const char *path, gm_parse_fn parse, void *out, gm_error *err);
 /* json_dumps with gpumatch's formatting (indent 2, key order kept) + newline. */
 char *gm_json_dump(json_t *j, gm_error *err);
+/* A JSON array of the list's strings (json_string's rules for each). */
+json_t *gm_json_strlist(const gm_strlist *l);
 /* One RFC 4180 CSV field, always quoted. */
 void gm_csv_field(FILE *f, const char *s);
 

@@ -637,12 +637,8 @@ char *gm_requirement_to_json(const gm_requirement *r, gm_error *err) {
     json_object_set_new(o, "device_count", json_integer(r->device_count));
     if (r->min_memory_mib)
         json_object_set_new(o, "min_memory_mib", json_integer(r->min_memory_mib));
-    if (r->nvidia_require.n) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < r->nvidia_require.n; i++)
-            json_array_append_new(a, json_string(r->nvidia_require.items[i]));
-        json_object_set_new(o, "nvidia_require", a);
-    }
+    if (r->nvidia_require.n)
+        json_object_set_new(o, "nvidia_require", gm_json_strlist(&r->nvidia_require));
     if (r->nvidia_disable_require)
         json_object_set_new(o, "nvidia_disable_require", json_true());
     json_object_set_new(o, "schema_version", json_integer(GM_SCHEMA_VERSION));

@@ -5,13 +5,6 @@
 #include "gpumatch/fleet.h"
 #include "internal.h"
 
-static json_t *strlist_json(const gm_strlist *l) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->items[i]));
-    return a;
-}
-
 char *gm_verdicts_to_json(const gm_node_list *nodes, const gm_verdict *v, const char *req_path,
                           gm_error *err) {
     char nb[32], label[32];
@@ -25,8 +18,8 @@ char *gm_verdicts_to_json(const gm_node_list *nodes, const gm_verdict *v, const 
         json_object_set_new(j, "node", json_string(name));
         json_object_set_new(j, "fits", json_boolean(v[i].ok));
         json_object_set_new(j, "compatible_gpus", json_integer((json_int_t)v[i].n_compatible));
-        json_object_set_new(j, "reasons", strlist_json(&v[i].reasons));
-        json_object_set_new(j, "notes", strlist_json(&v[i].notes));
+        json_object_set_new(j, "reasons", gm_json_strlist(&v[i].reasons));
+        json_object_set_new(j, "notes", gm_json_strlist(&v[i].notes));
         for (size_t k = 0; k < v[i].n_units; k++) {
             const gm_unit_verdict *u = &v[i].units[k];
             const gm_device *d = &n->devices[u->device];
@@ -37,8 +30,8 @@ char *gm_verdicts_to_json(const gm_node_list *nodes, const gm_verdict *v, const 
             const char *uuid = u->mig >= 0 ? d->mig[u->mig].uuid : d->uuid;
             json_object_set_new(uj, "uuid", uuid ? json_string(uuid) : json_null());
             json_object_set_new(uj, "compatible", json_boolean(u->ok));
-            json_object_set_new(uj, "reasons", strlist_json(&u->reasons));
-            json_object_set_new(uj, "notes", strlist_json(&u->notes));
+            json_object_set_new(uj, "reasons", gm_json_strlist(&u->reasons));
+            json_object_set_new(uj, "notes", gm_json_strlist(&u->notes));
             json_array_append_new(units, uj);
         }
         json_object_set_new(j, "gpus", units);

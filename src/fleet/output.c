@@ -238,19 +238,12 @@ char *gm_matrix_to_text(const gm_matrix *m, int width, gm_error *err) {
     return buf;
 }
 
-static json_t *strlist_json(const gm_strlist *l) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->items[i]));
-    return a;
-}
-
 static json_t *cell_json(const gm_cell *c) {
     json_t *o = json_object();
     json_object_set_new(o, "state", json_string(gm_cell_state_str(c->state)));
     json_object_set_new(o, "compatible_gpus", json_integer((json_int_t)c->n_compatible));
-    json_object_set_new(o, "reasons", strlist_json(&c->reasons));
-    json_object_set_new(o, "notes", strlist_json(&c->notes));
+    json_object_set_new(o, "reasons", gm_json_strlist(&c->reasons));
+    json_object_set_new(o, "notes", gm_json_strlist(&c->notes));
     return o;
 }
 

@@ -587,7 +587,7 @@ char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
         if (gm_utf8_check(f->warnings.items[i], "warning", err) < 0)
             return NULL;
     json_t *doc = json_object(), *files = json_array(), *stale = json_array(),
-           *missing = json_array(), *warnings = json_array();
+           *missing = gm_json_strlist(&f->missing), *warnings = gm_json_strlist(&f->warnings);
     if (!doc || !files || !stale || !missing || !warnings) {
         json_decref(doc), json_decref(files), json_decref(stale), json_decref(missing),
             json_decref(warnings);
@@ -630,10 +630,6 @@ char *gm_driver_files_to_json(const gm_driver_files *f, gm_error *err) {
         if (o)
             json_array_append_new(stale, o);
     }
-    for (size_t i = 0; i < f->missing.n; i++)
-        json_array_append_new(missing, json_string(f->missing.items[i]));
-    for (size_t i = 0; i < f->warnings.n; i++)
-        json_array_append_new(warnings, json_string(f->warnings.items[i]));
     json_object_set_new(doc, "files", files);
     json_object_set_new(doc, "stale", stale);
     json_object_set_new(doc, "missing", missing);

@@ -746,11 +746,8 @@ char *gm_prove_report_json(const gm_prove_report *r, gm_error *err) {
         json_object_set_new(o, "loads", loads);
         json_array_append_new(mods, o);
     }
-    json_t *s = json_object(), *reasons = json_array(), *notes = json_array();
-    for (size_t i = 0; i < r->full_reasons.n; i++)
-        json_array_append_new(reasons, json_string(r->full_reasons.items[i]));
-    for (size_t i = 0; i < r->notes.n; i++)
-        json_array_append_new(notes, json_string(r->notes.items[i]));
+    json_t *s = json_object(), *reasons = gm_json_strlist(&r->full_reasons),
+           *notes = gm_json_strlist(&r->notes);
     json_object_set_new(s, "loads", json_integer((json_int_t)r->n_loads));
     json_object_set_new(s, "jit", json_integer((json_int_t)r->n_jit));
     json_object_set_new(s, "failed", json_integer((json_int_t)r->n_failed));

@@ -218,3 +218,10 @@ int gm_load_with(const char *path, gm_parse_fn parse, void *out, gm_error *err) 
     free(text);
     return rc;
 }
+
+json_t *gm_json_strlist(const gm_strlist *l) {
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++)
+        json_array_append_new(a, json_string(l->items[i]));
+    return a;
+}
