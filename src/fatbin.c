@@ -405,19 +405,24 @@ static int lz4_flush(lz4_out *o) {
     return rc;
 }
 
+/* A length of 15 goes on in bytes, each added, until one is not 255. */
+static int lz4_len_ext(const unsigned char *src, size_t slen, size_t *i, size_t *len) {
+    unsigned char x;
+    do {
+        if (*i >= slen)
+            return -1;
+        *len += (x = src[(*i)++]);
+    } while (x == 255);
+    return 0;
+}
+
 static long lz4_stream(const unsigned char *src, size_t slen, lz4_out *o) {
     size_t i = 0;
     while (i < slen && o->total < o->cap) {
         unsigned tok = src[i++];
         size_t lit = tok >> 4, ml = tok & 15;
-        if (lit == 15) {
-            unsigned char x;
-            do {
-                if (i >= slen)
-                    return -1;
-                lit += (x = src[i++]);
-            } while (x == 255);
-        }
+        if (lit == 15 && lz4_len_ext(src, slen, &i, &lit) < 0)
+            return -1;
         if (lit > slen - i)
             return -1;
         while (lit && o->total < o->cap) {
@@ -437,14 +442,8 @@ static long lz4_stream(const unsigned char *src, size_t slen, lz4_out *o) {
             return -1;
         size_t dist = (size_t)src[i] | (size_t)src[i + 1] << 8;
         i += 2;
-        if (ml == 15) {
-            unsigned char x;
-            do {
-                if (i >= slen)
-                    return -1;
-                ml += (x = src[i++]);
-            } while (x == 255);
-        }
+        if (ml == 15 && lz4_len_ext(src, slen, &i, &ml) < 0)
+            return -1;
         ml += 4;
         if (dist == 0 || dist > o->total)
             return -1;
